@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace Outlive.Procfs;
+
+/// <summary>The fields of <c>/proc/PID/stat</c> that Outlive needs (proc(5) numbering in comments).</summary>
+public sealed record ProcStat(
+    int Pid,
+    string Command,
+    char State,
+    int ParentPid,
+    int ProcessGroupId,
+    int SessionId,
+    int TtyNr,
+    ulong StartTimeTicks)
+{
+    /// <summary>Reads <c>/proc/PID/stat</c>; null when the process does not exist (or is not visible).</summary>
+    public static ProcStat? TryRead(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        {
+            return null;
+        }
+        return Parse(text);
+    }
+
+    /// <summary>Parses one stat line. The command (field 2) may hold spaces and ')' so we split after its last ')'.</summary>
+    public static ProcStat Parse(string line)
+    {
+        int open = line.IndexOf('(');
+        int close = line.LastIndexOf(')');
+        if (open < 1 || close < open)
+            throw new FormatException($"not a /proc/PID/stat line: '{line}'");
+        int pid = int.Parse(line.AsSpan(0, open).Trim(), CultureInfo.InvariantCulture);
+        string comm = line.Substring(open + 1, close - open - 1);
+        string[] rest = line.Substring(close + 1).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // rest[0] is field 3 (state), so field N is rest[N - 3].
+        if (rest.Length < 20)
+            throw new FormatException($"short /proc/PID/stat line for pid {pid}");
+        return new ProcStat(
+            pid,
+            comm,
+            rest[0][0],
+            int.Parse(rest[1], CultureInfo.InvariantCulture),
+            int.Parse(rest[2], CultureInfo.InvariantCulture),
+            int.Parse(rest[3], CultureInfo.InvariantCulture),
+            int.Parse(rest[4], CultureInfo.InvariantCulture),
+            ulong.Parse(rest[19], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>A zombie has exited but not been reaped.</summary>
+    public bool IsZombie => State == 'Z';
+}
