@@ -1,0 +1,15 @@
+using System.Runtime.InteropServices;
+
+namespace Outlive.Interop;
+
+internal static partial class Libc
+{
+    internal const int F_DUPFD_CLOEXEC = 1030;
+    internal const int X_OK = 1;
+
+    [LibraryImport(Name, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Name, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int access(string path, int mode);
+}
