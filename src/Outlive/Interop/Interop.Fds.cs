@@ -13,3 +13,14 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int access(string path, int mode);
 }
+
+internal static partial class Libc
+{
+    internal const int O_CLOEXEC = 0x80000;
+
+    [LibraryImport(Name, EntryPoint = "pipe2", SetLastError = true)]
+    internal static unsafe partial int pipe2(int* fds, int flags);
+
+    [LibraryImport(Name, EntryPoint = "write", SetLastError = true)]
+    internal static unsafe partial nint write(int fd, byte* buffer, nuint count);
+}

@@ -36,6 +36,19 @@ public sealed class DetachedProcess
     /// <summary>Starts the child; throws a <see cref="SpawnException"/> subtype and leaves nothing running on failure.</summary>
     public static DetachedProcess Start(DetachedStartInfo info)
     {
+        Prepared prepared = Prepare(info);
+        (int pid, ProcessIdentity identity) = Launch(prepared, prepared.Request);
+        return new DetachedProcess(pid, identity, prepared.Request.ExecutablePath, ChildReaper.Shared.Watch(pid));
+    }
+
+    internal static DetachedProcess FromReleased(int pid, ProcessIdentity identity, string executable, Task<ExitStatus?> exited) =>
+        new(pid, identity, executable, exited);
+
+    /// <summary>Everything checked and resolved before any process exists, so errors name the file or user.</summary>
+    internal sealed record Prepared(NativeSpawn.Request Request, Libc.UserEntry? User, uint? Gid, int? Umask, DetachedStartInfo Info);
+
+    internal static Prepared Prepare(DetachedStartInfo info)
+    {
         string workingDirectory = CheckWorkingDirectory(info.WorkingDirectory);
         Libc.UserEntry? user = info.User is null ? null : LookupUser(info.User);
         uint? gid = info.Group is null ? user?.Gid : LookupGroup(info.Group);
@@ -55,17 +68,21 @@ public sealed class DetachedProcess
             info.StandardOutput,
             info.StandardError,
             info.PassedFds);
+        return new Prepared(request, user, gid, info.Umask, info);
+    }
 
+    /// <summary>Spawns <paramref name="request"/> with the prepared credentials and captures the child's identity.</summary>
+    internal static (int Pid, ProcessIdentity Identity) Launch(Prepared prepared, NativeSpawn.Request request)
+    {
         int errno;
-        int pid = user is null && gid is null && info.Umask is null
+        int pid = prepared.User is null && prepared.Gid is null && prepared.Umask is null
             ? NativeSpawn.Spawn(request, out errno)
-            : SpawnOnOwnThread(request, user, gid, info.Umask, out errno);
+            : SpawnOnOwnThread(request, prepared.User, prepared.Gid, prepared.Umask, out errno);
         if (pid < 0)
-            throw FromErrno(errno, executable, info);
+            throw FromErrno(errno, request.ExecutablePath, prepared.Info);
 
         // Read the identity before the reaper can reap a child that exits at once: a zombie still has its stat.
-        ProcessIdentity identity = ProcessIdentity.TryCapture(pid) ?? new ProcessIdentity(pid, 0, BootId.Current);
-        return new DetachedProcess(pid, identity, executable, ChildReaper.Shared.Watch(pid));
+        return (pid, ProcessIdentity.TryCapture(pid) ?? new ProcessIdentity(pid, 0, BootId.Current));
     }
 
     /// <summary>
