@@ -31,7 +31,7 @@ internal static class SystemdErrors
     {
         if (errorName is AccessDenied or InteractiveAuthorizationRequired)
             return new SystemdPermissionDeniedException(manager == ManagerKind.System
-                ? $"systemd refused {method} for {unit} to uid {Environment.UserName}: a non-root caller needs a polkit rule allowing org.freedesktop.systemd1.manage-units, or run `outlive fix-unit UNIT` as root to set KillMode=process on the calling service"
+                ? $"systemd refused {method} for {unit} to user {Environment.UserName}: a non-root caller needs a polkit rule allowing org.freedesktop.systemd1.manage-units, or run `outlive fix-unit UNIT` as root to set KillMode=process on the calling service"
                 : $"the user manager refused {method} for {unit}: {errorMessage}", inner);
         if (errorName == UnitExists)
             return new UnitExistsException(unit, inner);

@@ -29,9 +29,13 @@ public abstract record UnitProperty(string Name)
     /// <summary>The processes a scope adopts (scopes only; systemd moves them into the scope's cgroup).</summary>
     public static UnitProperty Pids(params uint[] pids) => new UInt32ArrayProperty("PIDs", [.. pids]);
 
-    /// <summary>What a transient service runs: <paramref name="path"/> with <paramref name="argv"/> (argv[0] included).</summary>
+    /// <summary>
+    /// What a transient service runs: <paramref name="path"/> with <paramref name="argv"/> (argv[0] included),
+    /// passed verbatim. systemd expands <c>$VAR</c> and <c>$$</c> in ExecStart arguments even over D-Bus
+    /// (seen on 252: "$$" arrived as "$"), so every '$' is doubled here.
+    /// </summary>
     public static UnitProperty ExecStart(string path, IReadOnlyList<string> argv, bool ignoreFailure = false) =>
-        new ExecStartProperty("ExecStart", path, [.. argv], ignoreFailure);
+        new ExecStartProperty("ExecStart", path, [.. argv.Select(a => a.Replace("$", "$$", StringComparison.Ordinal))], ignoreFailure);
 
     public static UnitProperty WorkingDirectory(string path) => new StringProperty("WorkingDirectory", path);
 
