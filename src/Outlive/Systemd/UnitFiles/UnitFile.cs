@@ -46,7 +46,7 @@ public sealed class UnitFile
         {
             string line = physical[i].TrimEnd('\r');
             string trimmed = line.Trim();
-            if (trimmed.Length == 0 || trimmed[0] is '#' or ';')
+            if (trimmed.Length == 0 || IsComment(trimmed))
                 lines.Add(new TriviaLine(physical[i]));
             else if (trimmed[0] == '[' && trimmed[^1] == ']')
                 lines.Add(new SectionLine(physical[i], section = trimmed[1..^1]));
@@ -54,18 +54,18 @@ public sealed class UnitFile
             {
                 var raw = new StringBuilder(physical[i]);
                 var value = new StringBuilder();
-                string part = trimmed;
-                // A trailing backslash continues the line; systemd turns it into a space.
-                while (part.EndsWith('\\') && i + 1 < count)
+                string part = line;
+                // Like conf-parser.c: an unescaped trailing backslash becomes a space and the next line is
+                // appended as is (indentation kept); comment lines in between are skipped.
+                while (EndsWithContinuation(part) && i + 1 < count)
                 {
                     value.Append(part, 0, part.Length - 1).Append(' ');
-                    raw.Append('\n').Append(physical[++i]);
-                    part = physical[i].TrimEnd('\r').Trim();
-                    while (part.Length > 0 && part[0] is '#' or ';' && i + 1 < count)
+                    do
                     {
                         raw.Append('\n').Append(physical[++i]);
-                        part = physical[i].TrimEnd('\r').Trim();
+                        part = physical[i].TrimEnd('\r');
                     }
+                    while (IsComment(part) && i + 1 < count);
                 }
                 value.Append(part);
                 string logical = value.ToString();
@@ -126,6 +126,14 @@ public sealed class UnitFile
     {
         string text = string.Join('\n', Lines.Select(l => l.Text));
         return EndsWithNewline && Lines.Length > 0 ? text + "\n" : text;
+    }
+
+    static bool IsComment(string line) => line.TrimStart() is [('#' or ';'), ..];
+
+    static bool EndsWithContinuation(string line)
+    {
+        int backslashes = line.Length - line.TrimEnd('\\').Length;
+        return backslashes % 2 == 1;
     }
 
     IEnumerable<AssignmentLine> Assignments(string section, string key) =>
