@@ -1,0 +1,116 @@
+using Tmds.DBus.Protocol;
+
+namespace Outlive.Systemd.DBus;
+
+/// <summary>
+/// Collects the Manager's JobRemoved signals so a caller can await one job's result. The match is added
+/// before any job is queued, and results that arrive while a call is still in flight (before its reply
+/// named the job) are kept, so a fast job's signal is never missed.
+/// </summary>
+internal sealed class JobWatcher : IDisposable
+{
+    readonly Lock _lock = new();
+    readonly Dictionary<string, TaskCompletionSource<string>> _jobs = [];
+    readonly HashSet<string> _claimed = [];
+    int _callsInFlight;
+    IDisposable? _match;
+
+    public static async Task<JobWatcher> StartAsync(DBusConnection connection)
+    {
+        var watcher = new JobWatcher();
+        var rule = new MatchRule
+        {
+            Type = MessageType.Signal,
+            Sender = SystemdManager.Service,
+            Path = SystemdManager.ManagerPath,
+            Interface = SystemdManager.ManagerInterface,
+            Member = "JobRemoved",
+        };
+        watcher._match = await connection.AddMatchAsync(
+            rule,
+            static (Message message, object? _) =>
+            {
+                // JobRemoved(u id, o job, s unit, s result)
+                Reader reader = message.GetBodyReader();
+                reader.ReadUInt32();
+                string job = reader.ReadObjectPathAsString();
+                reader.ReadString();
+                return (Job: job, Result: reader.ReadString());
+            },
+            notification => watcher.OnJobRemoved(notification),
+            emitOnCapturedContext: false,
+            ObserverFlags.EmitOnConnectionClosed).ConfigureAwait(false);
+        return watcher;
+    }
+
+    /// <summary>Call before sending a method that queues a job; dispose once its job has been claimed.</summary>
+    public IDisposable BeginCall()
+    {
+        lock (_lock)
+            _callsInFlight++;
+        return new CallScope(this);
+    }
+
+    /// <summary>The result (done, canceled, timeout, failed, dependency, skipped) of <paramref name="job"/>.</summary>
+    public Task<string> WaitAsync(string job)
+    {
+        lock (_lock)
+        {
+            _claimed.Add(job);
+            return Entry(job).Task;
+        }
+    }
+
+    void OnJobRemoved(Notification<(string Job, string Result)> notification)
+    {
+        lock (_lock)
+        {
+            if (notification.IsCompletion)
+            {
+                Exception reason = notification.CompletionReason;
+                foreach (var pending in _jobs.Values)
+                    pending.TrySetException(new SystemdUnavailableException($"lost the bus connection to systemd while waiting for a job: {reason.Message}", reason));
+                return;
+            }
+            (string job, string result) = notification.Value;
+            if (_callsInFlight > 0 || _jobs.ContainsKey(job))
+                Entry(job).TrySetResult(result);
+        }
+    }
+
+    void EndCall()
+    {
+        lock (_lock)
+        {
+            if (--_callsInFlight > 0)
+                return;
+            // Nothing can claim a job any more: forget other clients' jobs and those already awaited.
+            foreach (string job in _jobs.Keys.ToArray())
+                if (!_claimed.Contains(job) || _jobs[job].Task.IsCompleted)
+                {
+                    _jobs.Remove(job);
+                    _claimed.Remove(job);
+                }
+        }
+    }
+
+    TaskCompletionSource<string> Entry(string job)
+    {
+        if (!_jobs.TryGetValue(job, out var entry))
+            _jobs[job] = entry = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return entry;
+    }
+
+    public void Dispose() => _match?.Dispose();
+
+    sealed class CallScope(JobWatcher watcher) : IDisposable
+    {
+        int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                watcher.EndCall();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Collections.Immutable;
+using Tmds.DBus.Protocol;
+
+namespace Outlive.Systemd.DBus;
+
+/// <summary>
+/// One <c>(sv)</c> entry of StartTransientUnit's property array: a systemd property name and a typed
+/// value (org.freedesktop.systemd1(5), "Transient units"). Build them with the static factories.
+/// </summary>
+public abstract record UnitProperty(string Name)
+{
+    /// <summary>The D-Bus signature of the value, e.g. "s", "au", "a(sasb)".</summary>
+    public abstract string Signature { get; }
+
+    /// <summary>Writes the value as a variant (signature, then the value).</summary>
+    internal abstract void WriteVariant(ref MessageWriter writer);
+
+    public static UnitProperty Description(string text) => new StringProperty("Description", text);
+
+    public static UnitProperty Slice(string slice)
+    {
+        UnitName.Validate(slice);
+        return new StringProperty("Slice", slice);
+    }
+
+    /// <summary><c>CollectMode=inactive-or-failed</c> unloads the unit even when it failed, so names are not left behind.</summary>
+    public static UnitProperty CollectMode(string mode) => new StringProperty("CollectMode", mode);
+
+    /// <summary>The processes a scope adopts (scopes only; systemd moves them into the scope's cgroup).</summary>
+    public static UnitProperty Pids(params uint[] pids) => new UInt32ArrayProperty("PIDs", [.. pids]);
+
+    /// <summary>
+    /// What a transient service runs: <paramref name="path"/> with <paramref name="argv"/> (argv[0] included),
+    /// passed verbatim. systemd expands <c>$VAR</c> and <c>$$</c> in ExecStart arguments even over D-Bus
+    /// (seen on 252: "$$" arrived as "$"), so every '$' is doubled here.
+    /// </summary>
+    public static UnitProperty ExecStart(string path, IReadOnlyList<string> argv, bool ignoreFailure = false) =>
+        new ExecStartProperty("ExecStart", path, [.. argv.Select(a => a.Replace("$", "$$", StringComparison.Ordinal))], ignoreFailure);
+
+    public static UnitProperty WorkingDirectory(string path) => new StringProperty("WorkingDirectory", path);
+
+    /// <summary>Environment as <c>NAME=value</c> strings.</summary>
+    public static UnitProperty Environment(IEnumerable<string> assignments) => new StringArrayProperty("Environment", [.. assignments]);
+
+    public static UnitProperty User(string user) => new StringProperty("User", user);
+
+    public static UnitProperty Group(string group) => new StringProperty("Group", group);
+
+    /// <summary><c>StandardOutput=append:PATH</c>; on the bus it is its own property, StandardOutputFileToAppend.</summary>
+    public static UnitProperty StandardOutputAppendTo(string path) => new StringProperty("StandardOutputFileToAppend", path);
+
+    /// <summary><c>StandardError=append:PATH</c> (StandardErrorFileToAppend on the bus).</summary>
+    public static UnitProperty StandardErrorAppendTo(string path) => new StringProperty("StandardErrorFileToAppend", path);
+
+    public static UnitProperty StandardOutputToJournal() => new StringProperty("StandardOutput", "journal");
+
+    public static UnitProperty StandardErrorToJournal() => new StringProperty("StandardError", "journal");
+
+    /// <summary>Service <c>Type=</c>; <c>exec</c> makes the start job fail when the program cannot be executed.</summary>
+    public static UnitProperty ServiceType(string type) => new StringProperty("Type", type);
+
+    public static UnitProperty Restart(string policy) => new StringProperty("Restart", policy);
+
+    public static UnitProperty KillMode(string mode) => new StringProperty("KillMode", mode);
+
+    /// <summary>Keeps the unit referenced by this bus client until it disconnects (systemd-run --scope uses it).</summary>
+    public static UnitProperty AddRef(bool value) => new BoolProperty("AddRef", value);
+}
+
+sealed record StringProperty(string Name, string Value) : UnitProperty(Name)
+{
+    public override string Signature => "s";
+
+    internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantString(Value);
+}
+
+sealed record BoolProperty(string Name, bool Value) : UnitProperty(Name)
+{
+    public override string Signature => "b";
+
+    internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantBool(Value);
+}
+
+sealed record UInt32ArrayProperty(string Name, ImmutableArray<uint> Values) : UnitProperty(Name)
+{
+    public override string Signature => "au";
+
+    internal override void WriteVariant(ref MessageWriter writer)
+    {
+        writer.WriteSignature(Signature);
+        writer.WriteArray(Values.AsSpan());
+    }
+}
+
+sealed record StringArrayProperty(string Name, ImmutableArray<string> Values) : UnitProperty(Name)
+{
+    public override string Signature => "as";
+
+    internal override void WriteVariant(ref MessageWriter writer)
+    {
+        writer.WriteSignature(Signature);
+        writer.WriteArray(Values.AsSpan());
+    }
+}
+
+/// <summary>ExecStart is a list of (path, argv, ignore-failure); we send one command.</summary>
+sealed record ExecStartProperty(string Name, string Path, ImmutableArray<string> Argv, bool IgnoreFailure) : UnitProperty(Name)
+{
+    public override string Signature => "a(sasb)";
+
+    internal override void WriteVariant(ref MessageWriter writer)
+    {
+        writer.WriteSignature(Signature);
+        ArrayStart commands = writer.WriteArrayStart(DBusType.Struct);
+        writer.WriteStructureStart();
+        writer.WriteString(Path);
+        writer.WriteArray(Argv.AsSpan());
+        writer.WriteBool(IgnoreFailure);
+        writer.WriteArrayEnd(commands);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Outlive.Systemd;
+
+/// <summary>systemd's unit-name rules (systemd.unit(5), src/basic/unit-name.c) and <c>systemd-escape</c>.</summary>
+public static class UnitName
+{
+    /// <summary>UNIT_NAME_MAX is 256 including the terminating NUL.</summary>
+    public const int MaxLength = 255;
+
+    static readonly string[] Suffixes =
+        ["service", "socket", "target", "device", "mount", "automount", "swap", "timer", "path", "slice", "scope"];
+
+    /// <summary>Only these types may be templates (unit_type_may_template).</summary>
+    static readonly string[] TemplateSuffixes = ["service", "socket", "target", "timer", "path"];
+
+    /// <summary>Throws <see cref="InvalidUnitNameException"/> naming the first rule <paramref name="name"/> breaks.</summary>
+    public static void Validate(string name)
+    {
+        string? reason = FindProblem(name, allowTemplate: true);
+        if (reason is not null)
+            throw new InvalidUnitNameException(name, reason);
+    }
+
+    public static bool IsValid(string name) => FindProblem(name, allowTemplate: true) is null;
+
+    /// <summary>The suffix without the dot ("service"), or null when the name has no known one.</summary>
+    public static string? TypeOf(string name)
+    {
+        int dot = name.LastIndexOf('.');
+        return dot < 0 ? null : Array.Find(Suffixes, s => name.AsSpan(dot + 1).SequenceEqual(s));
+    }
+
+    static string? FindProblem(string name, bool allowTemplate)
+    {
+        if (name.Length == 0)
+            return "it is empty";
+        if (name.Length > MaxLength)
+            return $"it is {name.Length} characters long, the limit is {MaxLength}";
+        if (name.Contains('/'))
+            return "it contains '/'";
+        if (name.Contains(".."))
+            return "it contains '..'";
+        string? type = TypeOf(name);
+        if (type is null)
+            return $"it does not end in a unit type ({string.Join(", ", Suffixes.Select(s => "." + s))})";
+        string stem = name[..^(type.Length + 1)];
+        int at = stem.IndexOf('@');
+        string prefix = at < 0 ? stem : stem[..at];
+        if (prefix.Length == 0)
+            return "the part before the type or '@' is empty";
+        if (FirstInvalid(prefix, allowAt: false) is char bad)
+            return $"it contains '{bad}' (allowed: letters, digits, ':', '-', '_', '.', '\\')";
+        if (at < 0)
+            return null;
+        if (!TemplateSuffixes.Contains(type))
+            return $"a .{type} unit cannot be a template or instance ('@')";
+        string instance = stem[(at + 1)..];
+        if (instance.Length == 0)
+            return allowTemplate ? null : "it is a template (nothing after '@')";
+        if (FirstInvalid(instance, allowAt: true) is char badInInstance)
+            return $"the instance contains '{badInInstance}'";
+        return null;
+    }
+
+    static char? FirstInvalid(string part, bool allowAt)
+    {
+        foreach (char c in part)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is ':' or '-' or '_' or '.' or '\\' || (allowAt && c == '@')))
+                return c;
+        return null;
+    }
+
+    /// <summary>
+    /// Escapes any string into one unit-name part, like <c>systemd-escape</c> without options:
+    /// '/' becomes '-', a leading '.' and every byte outside [A-Za-z0-9:_.] become \xNN (UTF-8).
+    /// </summary>
+    public static string Escape(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            byte b = bytes[i];
+            bool keep = b < 0x80 && (char.IsAsciiLetterOrDigit((char)b) || b is (byte)':' or (byte)'_' || (b == '.' && i > 0));
+            if (b == '/')
+                escaped.Append('-');
+            else if (keep)
+                escaped.Append((char)b);
+            else
+                escaped.Append(@"\x").Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return escaped.ToString();
+    }
+
+    /// <summary>Reverses <see cref="Escape"/> ('-' back to '/', \xNN back to its byte).</summary>
+    public static string Unescape(string part)
+    {
+        var bytes = new List<byte>(part.Length);
+        for (int i = 0; i < part.Length; i++)
+        {
+            if (part[i] == '\\' && i + 3 < part.Length && part[i + 1] == 'x'
+                && byte.TryParse(part.AsSpan(i + 2, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out byte b))
+            {
+                bytes.Add(b);
+                i += 3;
+            }
+            else
+                bytes.AddRange(Encoding.UTF8.GetBytes(part[i] == '-' ? "/" : part[i].ToString()));
+        }
+        return Encoding.UTF8.GetString(bytes.ToArray());
+    }
+
+    /// <summary>
+    /// A fresh name <c>outlive-NAME-RANDOM.TYPE</c> for a transient unit: NAME escaped (and cut so the
+    /// whole stays within <see cref="MaxLength"/>), RANDOM 8 hex digits so two starts never collide.
+    /// </summary>
+    public static string CreateTransient(string name, string type = "scope")
+    {
+        if (!Suffixes.Contains(type))
+            throw new ArgumentException($"unknown unit type '{type}'", nameof(type));
+        string random = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        // '.' is a valid character but ".." is refused by Validate, so the second dot of a pair is escaped.
+        string escaped = Escape(name).Replace("..", @".\x2e");
+        int room = MaxLength - "outlive--".Length - random.Length - type.Length - 1;
+        if (escaped.Length > room)
+        {
+            // Never cut through a \xNN sequence.
+            int escape = escaped.LastIndexOf('\\', room - 1);
+            escaped = escaped[..(escape >= 0 && escape > room - 4 ? escape : room)];
+        }
+        string unit = escaped.Length == 0 ? $"outlive-{random}.{type}" : $"outlive-{escaped}-{random}.{type}";
+        Validate(unit);
+        return unit;
+    }
+}

@@ -1,0 +1,112 @@
+using Outlive.Systemd;
+using Outlive.Systemd.DBus;
+
+namespace Outlive.Tests.Systemd;
+
+public class SystemdBusTests
+{
+    static Func<string, string?> Env(params (string Name, string Value)[] variables) =>
+        name => variables.FirstOrDefault(v => v.Name == name).Value;
+
+    [Fact]
+    public void The_system_bus_defaults_to_the_well_known_socket()
+    {
+        Assert.Equal("unix:path=/run/dbus/system_bus_socket", SystemdBus.System(Env()).Address);
+        Assert.Equal("unix:path=/x", SystemdBus.System(Env(("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/x"))).Address);
+    }
+
+    [Fact]
+    public void The_user_bus_comes_from_the_session_address_else_the_runtime_dir()
+    {
+        Assert.Equal("unix:path=/s", SystemdBus.User(Env(("DBUS_SESSION_BUS_ADDRESS", "unix:path=/s"), ("XDG_RUNTIME_DIR", "/run/user/1500"))).Address);
+        var bus = SystemdBus.User(Env(("XDG_RUNTIME_DIR", "/run/user/1500")));
+        Assert.Equal("unix:path=/run/user/1500/bus", bus.Address);
+        Assert.Equal(ManagerKind.User, bus.Manager);
+    }
+
+    [Fact]
+    public void Without_any_user_bus_variable_systemd_is_unavailable()
+    {
+        var e = Assert.Throws<SystemdUnavailableException>(() => SystemdBus.User(Env()));
+        Assert.Contains("XDG_RUNTIME_DIR", e.Message);
+        Assert.Equal(ExitCodes.SystemdUnavailable, e.ExitCode);
+    }
+
+    [Fact]
+    public async Task Connecting_to_a_socket_nobody_listens_on_reports_systemd_unavailable()
+    {
+        var bus = new SystemdBus(ManagerKind.System, "unix:path=/nonexistent/outlive-test-bus");
+        var e = await Assert.ThrowsAsync<SystemdUnavailableException>(() => SystemdManager.ConnectAsync(bus, TestContext.Current.CancellationToken));
+        Assert.Contains("/nonexistent/outlive-test-bus", e.Message);
+    }
+}
+
+public class SystemdErrorsTests
+{
+    [Theory]
+    [InlineData("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired")]
+    [InlineData("org.freedesktop.DBus.Error.AccessDenied")]
+    public void A_refusal_on_the_system_bus_says_how_to_fix_it(string errorName)
+    {
+        var e = Assert.IsType<SystemdPermissionDeniedException>(SystemdErrors.Map(errorName, "Interactive authentication required.", "StartTransientUnit", "x.scope", ManagerKind.System));
+        Assert.Contains("outlive fix-unit UNIT", e.Message);
+        Assert.Contains("org.freedesktop.systemd1.manage-units", e.Message);
+        Assert.Equal(ExitCodes.PermissionDenied, e.ExitCode);
+    }
+
+    [Fact]
+    public void A_taken_name_is_a_conflict_naming_the_unit()
+    {
+        var e = Assert.IsType<UnitExistsException>(SystemdErrors.Map("org.freedesktop.systemd1.UnitExists", "Unit x.scope already exists.", "StartTransientUnit", "x.scope", ManagerKind.System));
+        Assert.Equal("x.scope", e.Unit);
+        Assert.Equal(ExitCodes.Conflict, e.ExitCode);
+    }
+
+    [Fact]
+    public void A_missing_systemd_on_the_bus_is_unavailable()
+    {
+        Assert.IsType<SystemdUnavailableException>(SystemdErrors.Map("org.freedesktop.DBus.Error.ServiceUnknown", "The name org.freedesktop.systemd1 was not provided", "GetUnit", "x.service", ManagerKind.User));
+    }
+
+    [Fact]
+    public void Any_other_error_keeps_its_name()
+    {
+        var e = Assert.IsType<SystemdRequestRejectedException>(SystemdErrors.Map("org.freedesktop.DBus.Error.InvalidArgs", "Unknown assignment Foo", "StartTransientUnit", "x.service", ManagerKind.System));
+        Assert.Equal("org.freedesktop.DBus.Error.InvalidArgs", e.ErrorName);
+        Assert.Contains("Unknown assignment Foo", e.Message);
+    }
+
+    [Fact]
+    public void A_failed_job_names_the_unit_and_the_result()
+    {
+        var e = new SystemdJobFailedException("x.service", "failed");
+        Assert.Contains("x.service", e.Message);
+        Assert.Contains("'failed'", e.Message);
+        Assert.Equal(ExitCodes.Conflict, e.ExitCode);
+    }
+}
+
+public class UnitPropertyTests
+{
+    [Fact]
+    public void Exec_start_doubles_dollars_so_systemd_does_not_expand_them()
+    {
+        var exec = UnitProperty.ExecStart("/bin/echo", ["echo", "$HOME", "a$$b"]);
+        Assert.Equal("a(sasb)", exec.Signature);
+        Assert.Equal(["echo", "$$HOME", "a$$$$b"], Assert.IsType<ExecStartProperty>(exec).Argv);
+    }
+
+    [Fact]
+    public void Append_output_uses_systemds_bus_property_names()
+    {
+        Assert.Equal("StandardOutputFileToAppend", UnitProperty.StandardOutputAppendTo("/var/log/x").Name);
+        Assert.Equal("StandardErrorFileToAppend", UnitProperty.StandardErrorAppendTo("/var/log/x").Name);
+        Assert.Equal("au", UnitProperty.Pids(1, 2).Signature);
+    }
+
+    [Fact]
+    public void A_slice_property_refuses_a_bad_slice_name()
+    {
+        Assert.Throws<InvalidUnitNameException>(() => UnitProperty.Slice("not a slice"));
+    }
+}
