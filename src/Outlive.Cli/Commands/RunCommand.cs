@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Outlive.Spawn;
+using Outlive.Systemd.Escape;
 
 namespace Outlive.Cli.Commands;
 
@@ -18,14 +19,23 @@ internal static class RunCommand
         var umask = new Option<string?>("--umask") { Description = "The child's umask, octal (e.g. 022)." };
         var user = new Option<string?>("--user") { Description = "Run as this user (name or uid); needs root." };
         var group = new Option<string?>("--group") { Description = "Run with this primary group (name or gid); needs root." };
-        var json = new Option<bool>("--json") { Description = "Print a JSON object instead of the PID." };
+        var escape = new Option<EscapeStrategy>("--escape")
+        {
+            Description = "auto (default): setsid where that is enough, else a transient scope; setsid; scope; service (systemd starts and supervises it).",
+            DefaultValueFactory = _ => EscapeStrategy.Auto,
+        };
+        var force = new Option<bool>("--force") { Description = "With --escape setsid: start even where the caller's unit will kill the child." };
+        var name = new Option<string?>("--name") { Description = "A word for the transient unit's name (default: the program's name)." };
+        var slice = new Option<string?>("--slice") { Description = "The slice for the transient unit." };
+        var restart = new Option<string?>("--restart") { Description = "With --escape service: systemd's Restart= (no, on-failure, always)." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON object (pid, start time, strategy, unit, reason) instead of the PID." };
         var command = new Argument<string[]>("command") { Description = "The program and its arguments, after '--'.", Arity = ArgumentArity.OneOrMore };
 
         var run = new Command("run", "Start PROGRAM detached (new session, clean signals and fds) and print its PID.")
         {
-            cwd, env, unsetEnv, stdout, stderr, umask, user, group, json, command,
+            cwd, env, unsetEnv, stdout, stderr, umask, user, group, escape, force, name, slice, restart, json, command,
         };
-        run.SetAction(parse =>
+        run.SetAction(async (parse, cancellationToken) =>
         {
             string[] argv = parse.GetValue(command)!;
             if (argv[0].StartsWith('-'))
@@ -43,7 +53,15 @@ internal static class RunCommand
                 User = parse.GetValue(user),
                 Group = parse.GetValue(group),
             };
-            DetachedProcess child = DetachedProcess.Start(info);
+            var escapeOptions = new EscapeOptions
+            {
+                Strategy = parse.GetValue(escape),
+                Force = parse.GetValue(force),
+                Name = parse.GetValue(name),
+                Slice = parse.GetValue(slice),
+                Restart = parse.GetValue(restart),
+            };
+            LaunchedChild child = await Launcher.StartAsync(info, escapeOptions, cancellationToken);
             if (parse.GetValue(json))
                 WriteJson(child);
             else
@@ -83,15 +101,21 @@ internal static class RunCommand
         throw new UsageException($"--umask '{text}' is not an octal mask from 000 to 777: write it like 022");
     }
 
-    private static void WriteJson(DetachedProcess child)
+    private static void WriteJson(LaunchedChild child)
     {
         using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = false });
         writer.WriteStartObject();
         writer.WriteNumber("pid", child.Pid);
-        writer.WriteNumber("startTime", child.Identity.StartTimeTicks);
-        writer.WriteString("bootId", child.Identity.BootId);
+        if (child.Identity is { } identity)
+        {
+            writer.WriteNumber("startTime", identity.StartTimeTicks);
+            writer.WriteString("bootId", identity.BootId);
+        }
         writer.WriteString("executable", child.ExecutablePath);
-        writer.WriteString("strategy", "setsid");
+        writer.WriteString("strategy", child.Strategy.ToString().ToLowerInvariant());
+        writer.WriteString("manager", child.Manager?.ToString().ToLowerInvariant());
+        writer.WriteString("unit", child.Unit);
+        writer.WriteString("reason", child.Reason);
         writer.WriteEndObject();
         writer.Flush();
         Console.Out.WriteLine();
