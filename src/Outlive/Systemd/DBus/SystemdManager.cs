@@ -48,7 +48,7 @@ public sealed class SystemdManager : IDisposable
             await connection.ConnectAsync().AsTask().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             return new SystemdManager(connection, bus, timeout);
         }
-        catch (Exception e) when (e is DBusConnectionException or SocketException or IOException or TimeoutException)
+        catch (Exception e) when (e is DBusExceptionBase or DBusConnectionException or SocketException or IOException or TimeoutException)
         {
             connection.Dispose();
             throw new SystemdUnavailableException(
