@@ -25,8 +25,8 @@ public sealed class UnitExistsException(string unit, Exception? inner = null)
     : SystemdConflictException(unit, $"unit {unit} already exists; pick another name or stop it first (outlive stop)", inner);
 
 /// <summary>A job systemd queued finished with a result other than <c>done</c>.</summary>
-public sealed class SystemdJobFailedException(string unit, string result)
-    : SystemdConflictException(unit, $"systemd job for {unit} finished '{result}'; see journalctl -u {unit}")
+public sealed class SystemdJobFailedException(string unit, string result, ManagerKind manager = ManagerKind.System)
+    : SystemdConflictException(unit, $"systemd job for {unit} finished '{result}'; see journalctl {(manager == ManagerKind.User ? "--user " : "")}-u {unit}")
 {
     /// <summary>systemd's job result: canceled, timeout, failed, dependency, skipped.</summary>
     public string Result { get; } = result;

@@ -12,7 +12,8 @@ public enum ManagerKind
 /// <summary>
 /// Where a cgroup path sits in systemd's tree, read the way cg_path_get_unit/cg_path_get_user_unit do:
 /// slices nest (<c>a.slice/a-b.slice</c>), the first non-slice component is the unit, anything below it
-/// is a cgroup the unit made itself (<c>Delegate=</c>) and still belongs to that unit.
+/// is a cgroup the unit made itself (<c>Delegate=</c>) and still belongs to that unit. A path starting
+/// with <c>/..</c> lies outside the reader's cgroup namespace and names no unit.
 /// </summary>
 /// <param name="CgroupPath">The path as read, e.g. <c>/system.slice/foo.service/worker</c>.</param>
 /// <param name="Manager">System manager, or the user manager of <see cref="UserId"/>.</param>

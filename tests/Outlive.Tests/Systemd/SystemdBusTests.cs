@@ -105,8 +105,37 @@ public class UnitPropertyTests
     }
 
     [Fact]
-    public void A_slice_property_refuses_a_bad_slice_name()
+    public void A_slice_property_refuses_anything_but_a_slice()
     {
         Assert.Throws<InvalidUnitNameException>(() => UnitProperty.Slice("not a slice"));
+        Assert.Throws<InvalidUnitNameException>(() => UnitProperty.Slice("system.service"));
+        Assert.Equal("Slice", UnitProperty.Slice("outlive.slice").Name);
+    }
+
+    [Fact]
+    public void An_unknown_restart_policy_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => UnitProperty.Restart("sometimes"));
+    }
+}
+
+public class SystemdEnumsTests
+{
+    [Theory]
+    [InlineData(KillMode.ControlGroup, "control-group")]
+    [InlineData(KillMode.Mixed, "mixed")]
+    [InlineData(KillMode.Process, "process")]
+    [InlineData(KillMode.None, "none")]
+    public void Kill_modes_are_spelled_as_systemd_spells_them_both_ways(KillMode mode, string spelled)
+    {
+        Assert.Equal(spelled, mode.ToSystemdString());
+        Assert.Equal(mode, SystemdEnums.ParseKillMode(spelled));
+    }
+
+    [Fact]
+    public void An_unknown_kill_mode_parses_as_null()
+    {
+        Assert.Null(SystemdEnums.ParseKillMode("gentle"));
+        Assert.Equal("inactive-or-failed", CollectMode.InactiveOrFailed.ToSystemdString());
     }
 }

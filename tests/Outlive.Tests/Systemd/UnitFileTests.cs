@@ -1,3 +1,4 @@
+using Outlive.Systemd;
 using Outlive.Systemd.UnitFiles;
 
 namespace Outlive.Tests.Systemd;
@@ -124,40 +125,39 @@ public class KillModeDropInTests : IDisposable
     public void A_system_unit_drop_in_lives_under_etc_systemd_system()
     {
         Assert.Equal(Path.Combine(_root, "etc/systemd/system/exectest.service.d/50-outlive.conf"),
-            KillModeDropIn.PathFor("exectest.service", Outlive.Systemd.ManagerKind.System, _root));
+            KillModeDropIn.PathFor("exectest.service", ManagerKind.System, _root));
     }
 
     [Fact]
     public void A_user_unit_drop_in_lives_under_the_users_config_home()
     {
         Assert.Equal(Path.Combine(_root, "home/u/.cfg/systemd/user/x.service.d/50-outlive.conf"),
-            KillModeDropIn.PathFor("x.service", Outlive.Systemd.ManagerKind.User, _root, n => n == "XDG_CONFIG_HOME" ? "/home/u/.cfg" : null));
+            KillModeDropIn.PathFor("x.service", ManagerKind.User, _root, n => n == "XDG_CONFIG_HOME" ? "/home/u/.cfg" : null));
         Assert.Equal(Path.Combine(_root, "home/u/.config/systemd/user/x.service.d/50-outlive.conf"),
-            KillModeDropIn.PathFor("x.service", Outlive.Systemd.ManagerKind.User, _root, n => n == "HOME" ? "/home/u" : null));
+            KillModeDropIn.PathFor("x.service", ManagerKind.User, _root, n => n == "HOME" ? "/home/u" : null));
     }
 
     [Fact]
     public void A_unit_name_that_escapes_the_directory_is_refused()
     {
-        Assert.Throws<Outlive.Systemd.InvalidUnitNameException>(() => KillModeDropIn.PathFor("../../passwd.service", Outlive.Systemd.ManagerKind.System, _root));
+        Assert.Throws<InvalidUnitNameException>(() => KillModeDropIn.PathFor("../../passwd.service", ManagerKind.System, _root));
     }
 
     [Fact]
     public void The_rendered_drop_in_sets_kill_mode_in_the_units_own_section()
     {
-        string text = KillModeDropIn.Render("exectest.service", "process");
+        string text = KillModeDropIn.Render("exectest.service", KillMode.Process);
         Assert.StartsWith("# Written by outlive fix-unit exectest.service;", text);
         Assert.Equal("process", UnitFile.Parse(text).GetValue("Service", "KillMode"));
-        Assert.Equal("none", UnitFile.Parse(KillModeDropIn.Render("a.scope", "none")).GetValue("Scope", "KillMode"));
-        Assert.Throws<ArgumentException>(() => KillModeDropIn.Render("a.service", "gentle"));
-        Assert.Throws<ArgumentException>(() => KillModeDropIn.Render("a.timer", "process"));
+        Assert.Equal("none", UnitFile.Parse(KillModeDropIn.Render("a.scope", KillMode.None)).GetValue("Scope", "KillMode"));
+        Assert.Throws<ArgumentException>(() => KillModeDropIn.Render("a.timer", KillMode.Process));
     }
 
     [Fact]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void Writing_creates_the_file_with_mode_0644_and_no_temporary_left()
     {
-        string path = KillModeDropIn.PathFor("a.service", Outlive.Systemd.ManagerKind.System, _root);
+        string path = KillModeDropIn.PathFor("a.service", ManagerKind.System, _root);
         KillModeDropIn.Write(path, "old\n");
         KillModeDropIn.Write(path, "new\n");
         Assert.Equal("new\n", File.ReadAllText(path));
@@ -168,8 +168,8 @@ public class KillModeDropInTests : IDisposable
     [Fact]
     public void Reverting_removes_the_file_and_the_directory_it_leaves_empty()
     {
-        string path = KillModeDropIn.PathFor("a.service", Outlive.Systemd.ManagerKind.System, _root);
-        KillModeDropIn.Write(path, KillModeDropIn.Render("a.service", "process"));
+        string path = KillModeDropIn.PathFor("a.service", ManagerKind.System, _root);
+        KillModeDropIn.Write(path, KillModeDropIn.Render("a.service", KillMode.Process));
         Assert.True(KillModeDropIn.Revert(path));
         Assert.False(Directory.Exists(Path.GetDirectoryName(path)));
         Assert.False(KillModeDropIn.Revert(path));
@@ -178,7 +178,7 @@ public class KillModeDropInTests : IDisposable
     [Fact]
     public void Reverting_keeps_a_directory_with_other_drop_ins()
     {
-        string path = KillModeDropIn.PathFor("a.service", Outlive.Systemd.ManagerKind.System, _root);
+        string path = KillModeDropIn.PathFor("a.service", ManagerKind.System, _root);
         KillModeDropIn.Write(path, "x\n");
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(path)!, "10-admin.conf"), "[Service]\n");
         Assert.True(KillModeDropIn.Revert(path));
@@ -188,7 +188,7 @@ public class KillModeDropInTests : IDisposable
     [Fact]
     public void The_preview_of_a_new_drop_in_is_a_diff_from_dev_null()
     {
-        string path = KillModeDropIn.PathFor("a.service", Outlive.Systemd.ManagerKind.System, _root);
+        string path = KillModeDropIn.PathFor("a.service", ManagerKind.System, _root);
         string preview = KillModeDropIn.Preview(path, "[Service]\nKillMode=process\n");
         Assert.StartsWith("--- /dev/null\n+++ " + path + "\n", preview);
         Assert.EndsWith("+KillMode=process\n", preview);

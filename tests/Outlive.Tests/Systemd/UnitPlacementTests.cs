@@ -153,6 +153,14 @@ public class UnitPlacementTests
     }
 
     [Fact]
+    public void A_cgroup_outside_the_cgroup_namespace_has_no_unit()
+    {
+        // What a process entered with nsenter but left in the host's cgroup reads inside the bed.
+        Assert.Null(UnitPlacement.FromCgroupPath("/..").Unit);
+        Assert.Null(UnitPlacement.FromCgroupPath("/../system.slice/foo.service").Unit);
+    }
+
+    [Fact]
     public void A_non_unit_cgroup_outside_systemds_tree_has_no_unit()
     {
         var placement = UnitPlacement.FromCgroupPath("/docker/0123456789abcdef");

@@ -48,7 +48,7 @@ public sealed class SystemdManager : IDisposable
             await connection.ConnectAsync().AsTask().WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
             return new SystemdManager(connection, bus, timeout);
         }
-        catch (Exception e) when (e is DBusConnectionException or SocketException or IOException or TimeoutException)
+        catch (Exception e) when (e is DBusExceptionBase or DBusConnectionException or SocketException or IOException or TimeoutException)
         {
             connection.Dispose();
             throw new SystemdUnavailableException(
@@ -89,20 +89,20 @@ public sealed class SystemdManager : IDisposable
             MessageWriter writer = _connection.GetMessageWriter();
             try
             {
-            writer.WriteMethodCallHeader(Service, ManagerPath, ManagerInterface, "StartTransientUnit", "ssa(sv)a(sa(sv))");
-            writer.WriteString(unit);
-            writer.WriteString("fail");
-            ArrayStart list = writer.WriteArrayStart(DBusType.Struct);
-            foreach (UnitProperty property in properties)
-            {
-                writer.WriteStructureStart();
-                writer.WriteString(property.Name);
-                property.WriteVariant(ref writer);
-            }
-            writer.WriteArrayEnd(list);
-            // No auxiliary units.
-            writer.WriteArrayEnd(writer.WriteArrayStart(DBusType.Struct));
-            return writer.CreateMessage();
+                writer.WriteMethodCallHeader(Service, ManagerPath, ManagerInterface, "StartTransientUnit", "ssa(sv)a(sa(sv))");
+                writer.WriteString(unit);
+                writer.WriteString("fail"); // job mode: refuse rather than replace a conflicting queued job
+                ArrayStart list = writer.WriteArrayStart(DBusType.Struct);
+                foreach (UnitProperty property in properties)
+                {
+                    writer.WriteStructureStart();
+                    writer.WriteString(property.Name);
+                    property.WriteVariant(ref writer);
+                }
+                writer.WriteArrayEnd(list);
+                // No auxiliary units.
+                writer.WriteArrayEnd(writer.WriteArrayStart(DBusType.Struct));
+                return writer.CreateMessage();
             }
             finally
             {
@@ -271,7 +271,7 @@ public sealed class SystemdManager : IDisposable
             throw new SystemdUnavailableException($"systemd's job {job} for {unit} did not finish within {CallTimeout.TotalSeconds:0} s; see systemctl list-jobs", e);
         }
         if (result != "done")
-            throw new SystemdJobFailedException(unit, result);
+            throw new SystemdJobFailedException(unit, result, Bus.Manager);
     }
 
     async Task<T> CallAsync<T>(string method, string unit, CancellationToken cancellationToken, MessageValueReader<T> reader, Func<MessageBuffer> createMessage)

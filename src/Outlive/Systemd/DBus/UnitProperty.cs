@@ -20,11 +20,13 @@ public abstract record UnitProperty(string Name)
     public static UnitProperty Slice(string slice)
     {
         UnitName.Validate(slice);
+        if (UnitName.TypeOf(slice) != "slice")
+            throw new InvalidUnitNameException(slice, "a Slice= value must end in .slice");
         return new StringProperty("Slice", slice);
     }
 
     /// <summary><c>CollectMode=inactive-or-failed</c> unloads the unit even when it failed, so names are not left behind.</summary>
-    public static UnitProperty CollectMode(string mode) => new StringProperty("CollectMode", mode);
+    public static UnitProperty CollectMode(CollectMode mode) => new StringProperty("CollectMode", mode.ToSystemdString());
 
     /// <summary>The processes a scope adopts (scopes only; systemd moves them into the scope's cgroup).</summary>
     public static UnitProperty Pids(params uint[] pids) => new UInt32ArrayProperty("PIDs", [.. pids]);
@@ -59,9 +61,15 @@ public abstract record UnitProperty(string Name)
     /// <summary>Service <c>Type=</c>; <c>exec</c> makes the start job fail when the program cannot be executed.</summary>
     public static UnitProperty ServiceType(string type) => new StringProperty("Type", type);
 
-    public static UnitProperty Restart(string policy) => new StringProperty("Restart", policy);
+    /// <summary><c>Restart=</c>: no, on-success, on-failure, on-abnormal, on-watchdog, on-abort or always.</summary>
+    public static UnitProperty Restart(string policy) =>
+        RestartPolicies.Contains(policy)
+            ? new StringProperty("Restart", policy)
+            : throw new ArgumentException($"Restart must be one of {string.Join(", ", RestartPolicies)}", nameof(policy));
 
-    public static UnitProperty KillMode(string mode) => new StringProperty("KillMode", mode);
+    static readonly string[] RestartPolicies = ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"];
+
+    public static UnitProperty KillMode(KillMode mode) => new StringProperty("KillMode", mode.ToSystemdString());
 
     /// <summary>Keeps the unit referenced by this bus client until it disconnects (systemd-run --scope uses it).</summary>
     public static UnitProperty AddRef(bool value) => new BoolProperty("AddRef", value);

@@ -11,8 +11,6 @@ public static class KillModeDropIn
 {
     public const string FileName = "50-outlive.conf";
 
-    static readonly string[] KillModes = ["control-group", "mixed", "process", "none"];
-
     /// <summary>
     /// <c>ROOT/etc/systemd/system/UNIT.d/50-outlive.conf</c> for the system manager;
     /// <c>$XDG_CONFIG_HOME/systemd/user/UNIT.d/…</c> (default <c>~/.config</c>) for a user manager.
@@ -31,13 +29,11 @@ public static class KillModeDropIn
     }
 
     /// <summary>The drop-in's text: a comment saying who wrote it and how to undo it, and the one setting.</summary>
-    public static string Render(string unit, string killMode)
+    public static string Render(string unit, KillMode killMode)
     {
         UnitName.Validate(unit);
-        if (!KillModes.Contains(killMode))
-            throw new ArgumentException($"KillMode must be one of {string.Join(", ", KillModes)}", nameof(killMode));
         return UnitFile.Empty
-            .WithAssignment(SectionFor(unit), "KillMode", killMode)
+            .WithAssignment(SectionFor(unit), "KillMode", killMode.ToSystemdString())
             .ToString()
             .Insert(0, $"# Written by outlive fix-unit {unit}; undo with: outlive fix-unit --revert {unit}\n");
     }
