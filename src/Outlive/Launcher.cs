@@ -72,7 +72,7 @@ public static class Launcher
             throw refusals[0];
         string unit = plan.Caller?.Unit ?? "this unit";
         throw new EscapeRefusedException(
-            $"nothing started: {unit} (KillMode={plan.CallerKillMode ?? "control-group"}) would kill the child, and no transient unit could be made for it " +
+            $"nothing started: {unit} (KillMode={(plan.CallerKillMode ?? KillMode.ControlGroup).ToSystemdString()}) would kill the child, and no transient unit could be made for it " +
             $"({string.Join("; ", refusals.Select(r => r.Message.TrimEnd('.')))}); fix: 'outlive fix-unit {unit}' (KillMode=process), " +
             "or a polkit rule that allows this user org.freedesktop.systemd1.manage-units");
     }

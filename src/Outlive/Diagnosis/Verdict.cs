@@ -1,3 +1,4 @@
+using Outlive.Systemd;
 using Outlive.Systemd.Escape;
 
 namespace Outlive.Diagnosis;
@@ -15,19 +16,19 @@ public sealed record Verdict(EscapeStrategy Strategy, bool SurvivesStop, bool Su
     /// <param name="unit">The parent's unit; null outside any unit systemd stops.</param>
     /// <param name="killMode">That unit's KillMode (null: unknown, taken as systemd's default control-group).</param>
     /// <param name="canCreateTransientUnits">Whether this process may create transient units on a manager outside its unit.</param>
-    public static Verdict For(EscapeStrategy strategy, string? unit, string? killMode, bool canCreateTransientUnits)
+    public static Verdict For(EscapeStrategy strategy, string? unit, KillMode? killMode, bool canCreateTransientUnits)
     {
         if (strategy == EscapeStrategy.Setsid)
         {
             if (unit is null)
                 return Same(strategy, true, "not in a unit that systemd stops: nothing kills it (C1, C3)");
-            string mode = killMode ?? "control-group";
+            KillMode mode = killMode ?? KillMode.ControlGroup;
             return mode switch
             {
-                "process" => Same(strategy, true, $"KillMode=process: only the main process is signalled; the child stays in {unit}'s cgroup (C4)"),
-                "none" => Same(strategy, true, $"KillMode=none: nothing is killed, and nothing is cleaned up either (C6)"),
-                "mixed" => Same(strategy, false, $"KillMode=mixed: the rest of {unit}'s cgroup gets SIGKILL (C5)"),
-                _ => Same(strategy, false, $"KillMode={mode}: every process left in {unit}'s cgroup is killed, setsid or not (C2)"),
+                KillMode.Process => Same(strategy, true, $"KillMode=process: only the main process is signalled; the child stays in {unit}'s cgroup (C4)"),
+                KillMode.None => Same(strategy, true, $"KillMode=none: nothing is killed, and nothing is cleaned up either (C6)"),
+                KillMode.Mixed => Same(strategy, false, $"KillMode=mixed: the rest of {unit}'s cgroup gets SIGKILL (C5)"),
+                _ => Same(strategy, false, $"KillMode={mode.ToSystemdString()}: every process left in {unit}'s cgroup is killed, setsid or not (C2)"),
             };
         }
         return canCreateTransientUnits

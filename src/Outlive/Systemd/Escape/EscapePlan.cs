@@ -11,4 +11,4 @@ public sealed record EscapePlan(
     IReadOnlyList<ManagerKind> Managers,
     string Reason,
     UnitPlacement? Caller,
-    string? CallerKillMode);
+    KillMode? CallerKillMode);

@@ -10,7 +10,7 @@ public static class EscapePlanner
     {
         bool booted = SystemdInit.IsBooted();
         UnitPlacement? caller = booted ? UnitPlacement.TryRead(Environment.ProcessId) : null;
-        string? killMode = caller?.Unit is { } unit ? await TryReadKillModeAsync(caller.Manager, unit, cancellationToken).ConfigureAwait(false) : null;
+        KillMode? killMode = caller?.Unit is { } unit ? await TryReadKillModeAsync(caller.Manager, unit, cancellationToken).ConfigureAwait(false) : null;
         return Decide(options, booted, caller, killMode, Environment.IsPrivilegedProcess, UserBusReachable());
     }
 
@@ -18,7 +18,7 @@ public static class EscapePlanner
     /// The decision itself, free of I/O. A null <paramref name="killMode"/> (unreadable) counts as
     /// control-group, systemd's default.
     /// </summary>
-    public static EscapePlan Decide(EscapeOptions options, bool systemdBooted, UnitPlacement? caller, string? killMode, bool isRoot, bool userBusReachable)
+    public static EscapePlan Decide(EscapeOptions options, bool systemdBooted, UnitPlacement? caller, KillMode? killMode, bool isRoot, bool userBusReachable)
     {
         EscapeStrategy requested = options.Strategy;
         if (!systemdBooted)
@@ -29,8 +29,8 @@ public static class EscapePlanner
         }
 
         string? unit = caller?.Unit;
-        bool unitKillsChildren = unit is not null && !IsRootUnit(caller!) && killMode is not ("process" or "none");
-        string effectiveKillMode = killMode ?? "control-group";
+        bool unitKillsChildren = unit is not null && !IsRootUnit(caller!) && killMode is not (KillMode.Process or KillMode.None);
+        string effectiveKillMode = (killMode ?? KillMode.ControlGroup).ToSystemdString();
         IReadOnlyList<ManagerKind> managers = ManagersFor(caller, isRoot, userBusReachable);
 
         switch (requested)
@@ -70,16 +70,16 @@ public static class EscapePlanner
         return [ManagerKind.System, ManagerKind.User];
     }
 
-    private static string SetsidReason(string? unit, string? killMode) => unit is null
+    private static string SetsidReason(string? unit, KillMode? killMode) => unit is null
         ? "not inside a unit that systemd stops: setsid is enough (C1, C3)"
-        : $"{unit} has KillMode={killMode}: systemd signals only its main process, so a setsid child survives stop, restart and a crash (C4)";
+        : $"{unit} has KillMode={killMode?.ToSystemdString()}: systemd signals only its main process, so a setsid child survives stop, restart and a crash (C4)";
 
     /// <summary>init.scope (PID 1 itself) and the root are never stopped.</summary>
     private static bool IsRootUnit(UnitPlacement placement) => placement.Unit == "init.scope" && placement.Manager == ManagerKind.System;
 
     private static string Word(EscapeStrategy strategy) => strategy.ToString().ToLowerInvariant();
 
-    private static async Task<string?> TryReadKillModeAsync(ManagerKind manager, string unit, CancellationToken cancellationToken)
+    private static async Task<KillMode?> TryReadKillModeAsync(ManagerKind manager, string unit, CancellationToken cancellationToken)
     {
         try
         {

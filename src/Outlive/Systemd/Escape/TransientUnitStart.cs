@@ -18,7 +18,7 @@ internal static partial class TransientUnitStart
         List<UnitProperty> properties =
         [
             UnitProperty.Description(Describe(info)),
-            UnitProperty.CollectMode("inactive-or-failed"),
+            UnitProperty.CollectMode(CollectMode.InactiveOrFailed),
             UnitProperty.Pids((uint)held.Pid),
         ];
         if (options.Slice is { } slice)
@@ -39,7 +39,7 @@ internal static partial class TransientUnitStart
         List<UnitProperty> properties =
         [
             UnitProperty.Description(Describe(info)),
-            UnitProperty.CollectMode("inactive-or-failed"),
+            UnitProperty.CollectMode(CollectMode.InactiveOrFailed),
             UnitProperty.ServiceType("exec"),
             UnitProperty.ExecStart(prepared.Request.ExecutablePath, prepared.Request.Argv),
             UnitProperty.WorkingDirectory(prepared.Request.WorkingDirectory ?? Environment.CurrentDirectory),

@@ -55,9 +55,6 @@ public static class KillModeDropIn
     /// </summary>
     public static void Write(string path, string text)
     {
-        // Satisfies the platform analyzer (UnixCreateMode); Outlive is Linux-only anyway.
-        if (OperatingSystem.IsWindows())
-            throw new PlatformNotSupportedException();
         string directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
         string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}.tmp");
