@@ -51,6 +51,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int open(string path, int flags, uint mode);
 
+    [LibraryImport(Name, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int mkdir(string path, uint mode);
+
     [LibraryImport(Name, EntryPoint = "fchmod", SetLastError = true)]
     internal static partial int fchmod(int fd, uint mode);
 
@@ -62,6 +65,12 @@ internal static partial class Libc
 
     [LibraryImport(Name, EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int rename(string oldPath, string newPath);
+
+    internal const uint RENAME_NOREPLACE = 1;
+
+    /// <summary>glibc ≥ 2.28. With RENAME_NOREPLACE, fails with EEXIST instead of replacing the target.</summary>
+    [LibraryImport(Name, EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int renameat2(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);
 
     [LibraryImport(Name, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int statx(int dirFd, string path, int flags, uint mask, out Statx buffer);

@@ -57,31 +57,10 @@ internal static class SecureFiles
     }
 
     /// <summary>Replaces <paramref name="path"/> in one rename: readers see the old file or the complete new one.</summary>
-    internal static void WriteAtomically(string path, ReadOnlySpan<byte> content, uint mode, bool lockWhileWriting = false)
+    internal static void WriteAtomically(string path, ReadOnlySpan<byte> content, uint mode)
     {
-        string temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{RandomHex(4)}.tmp");
-        try
-        {
-            using (var file = Open(temp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL, mode))
-            {
-                int fd = (int)file.DangerousGetHandle();
-                if (lockWhileWriting && Libc.flock(fd, Libc.LOCK_EX) != 0)
-                    throw Failure(temp, "lock", Marshal.GetLastPInvokeError());
-                // The umask may have narrowed the mode given to open; set exactly what we promise.
-                if (Libc.fchmod(fd, mode) != 0)
-                    throw Failure(temp, "chmod", Marshal.GetLastPInvokeError());
-                RandomAccess.Write(file, content, 0);
-                if (Libc.fsync(fd) != 0)
-                    throw Failure(temp, "fsync", Marshal.GetLastPInvokeError());
-                if (Libc.rename(temp, path) != 0)
-                    throw Failure(path, "rename", Marshal.GetLastPInvokeError());
-            }
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        using var pending = PendingFile.Create(path, content, mode, locked: false);
+        pending.Replace();
     }
 
     /// <summary>Takes an exclusive flock on <paramref name="lockPath"/> (created 0600); released on dispose.</summary>
@@ -104,4 +83,69 @@ internal static class SecureFiles
 
     internal static IOException Failure(string path, string operation, int errno) =>
         new($"cannot {operation} {path}: {Libc.StrError(errno)}");
+}
+
+/// <summary>A complete, fsynced temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>
+internal sealed class PendingFile : IDisposable
+{
+    private readonly SafeFileHandle _file;
+    private readonly string _temp;
+    private readonly string _target;
+    private bool _placed;
+
+    private PendingFile(SafeFileHandle file, string temp, string target) => (_file, _temp, _target) = (file, temp, target);
+
+    /// <summary>Writes <paramref name="content"/> with <paramref name="mode"/> to a temp file beside <paramref name="target"/>.</summary>
+    /// <param name="target">Where the file goes once placed.</param>
+    /// <param name="content">The whole file.</param>
+    /// <param name="mode">Exact permission bits (the umask does not apply).</param>
+    /// <param name="locked">Hold an exclusive flock on the file until disposed, so lock-taking readers wait for us.</param>
+    internal static PendingFile Create(string target, ReadOnlySpan<byte> content, uint mode, bool locked)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{SecureFiles.RandomHex(4)}.tmp");
+        var file = SecureFiles.Open(temp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL, mode);
+        var pending = new PendingFile(file, temp, target);
+        try
+        {
+            int fd = (int)file.DangerousGetHandle();
+            if (locked && Libc.flock(fd, Libc.LOCK_EX) != 0)
+                throw SecureFiles.Failure(temp, "lock", Marshal.GetLastPInvokeError());
+            // The umask may have narrowed the mode given to open; set exactly what we promise.
+            if (Libc.fchmod(fd, mode) != 0)
+                throw SecureFiles.Failure(temp, "chmod", Marshal.GetLastPInvokeError());
+            RandomAccess.Write(file, content, 0);
+            if (Libc.fsync(fd) != 0)
+                throw SecureFiles.Failure(temp, "fsync", Marshal.GetLastPInvokeError());
+            return pending;
+        }
+        catch
+        {
+            pending.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Renames over the target, whatever is there.</summary>
+    internal void Replace()
+    {
+        if (Libc.rename(_temp, _target) != 0)
+            throw SecureFiles.Failure(_target, "rename", Marshal.GetLastPInvokeError());
+        _placed = true;
+    }
+
+    /// <summary>Renames into place only if nothing is at the target; false when something appeared there.</summary>
+    internal bool TryPlaceNew()
+    {
+        if (Libc.renameat2(Libc.AT_FDCWD, _temp, Libc.AT_FDCWD, _target, Libc.RENAME_NOREPLACE) == 0)
+            return _placed = true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == Libc.EEXIST ? false : throw SecureFiles.Failure(_target, "rename", errno);
+    }
+
+    public void Dispose()
+    {
+        if (!_placed)
+            File.Delete(_temp);
+        _file.Dispose();
+    }
 }
