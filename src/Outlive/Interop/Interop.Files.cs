@@ -16,7 +16,6 @@ internal static partial class Libc
     internal static readonly int O_NOFOLLOW =
         RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
-    internal const int LOCK_SH = 1;
     internal const int LOCK_EX = 2;
     internal const int LOCK_NB = 4;
     internal const int LOCK_UN = 8;

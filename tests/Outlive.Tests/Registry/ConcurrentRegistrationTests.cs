@@ -39,38 +39,40 @@ public sealed class ConcurrentRegistrationTests : IDisposable
     }
 
     [Fact]
-    public void Processes_registering_one_name_give_one_winner_and_conflicts_for_all_others()
+    public void Hundred_registrations_of_one_name_from_ten_processes_give_one_winner_and_99_conflicts()
     {
-        // 25, not 100: a runtime start costs ~0.3 s of CPU each; the 100-way race runs in threads above.
-        const int processes = 25;
-        int[] exitCodes = RegistrationWorker.RunAll(_dir, Enumerable.Repeat("web", processes));
+        int[] outcomes = RegistrationWorker.RunAll(_dir, Batches(_ => "web"));
 
-        Assert.Equal(1, exitCodes.Count(c => c == 0));
-        Assert.Equal(processes - 1, exitCodes.Count(c => c == ExitCodes.Conflict));
+        Assert.Equal(Count, outcomes.Length);
+        Assert.Equal(1, outcomes.Count(c => c == 0));
+        Assert.Equal(Count - 1, outcomes.Count(c => c == ExitCodes.Conflict));
         var listing = _dir.Registry().List();
         Assert.Equal("web", Assert.Single(listing.Entries).Name);
         Assert.Empty(listing.Problems);
     }
 
     [Fact]
-    public void Hundred_processes_registering_distinct_names_give_100_parseable_entries_and_no_leftovers()
+    public void Hundred_registrations_of_distinct_names_from_ten_processes_give_100_parseable_entries_and_no_leftovers()
     {
-        string[] names = [.. Enumerable.Range(0, Count).Select(i => $"child-{i}")];
+        int[] outcomes = RegistrationWorker.RunAll(_dir, Batches(i => $"child-{i}"));
 
-        int[] exitCodes = RegistrationWorker.RunAll(_dir, names);
-
-        Assert.All(exitCodes, c => Assert.Equal(0, c));
+        Assert.Equal(Enumerable.Repeat(0, Count), outcomes);
         var listing = _dir.Registry().List();
         Assert.Empty(listing.Problems);
-        Assert.Equal(names.Order(StringComparer.Ordinal), listing.Entries.Select(e => e.Name));
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"child-{i}").Order(StringComparer.Ordinal), listing.Entries.Select(e => e.Name));
         Assert.All(listing.Entries, e => Assert.Equal(Environment.ProcessId, e.Pid));
         Assert.Equal(Count + 1, Directory.GetFiles(_dir.StateDir).Length); // the entries and .lock: no reservation, no temp file
     }
+
+    /// <summary>Ten processes of ten registrations each: a runtime start costs ~0.3 s of CPU, too much to spend a hundred times.</summary>
+    private static string[][] Batches(Func<int, string> name) =>
+        [.. Enumerable.Range(0, 10).Select(p => Enumerable.Range(p * 10, 10).Select(name).ToArray())];
 }
 
 /// <summary>
-/// Registers one name from a separate process: the test host re-runs itself with <see cref="Variable"/> set, and this
-/// module initializer does the work before xunit starts. The entry names the parent test host, which outlives the workers.
+/// Registers names from a separate process, one registry instance per name: the test host re-runs itself
+/// with <see cref="Variable"/> set, and this module initializer does the work before xunit starts, printing one
+/// outcome (0 or the exception's exit code) per name. The entries name the parent test host, which outlives the workers.
 /// </summary>
 internal static class RegistrationWorker
 {
@@ -83,32 +85,44 @@ internal static class RegistrationWorker
     {
         if (Environment.GetEnvironmentVariable(Variable) is not { } job)
             return;
-        string[] args = job.Split('\n'); // state dir, name, go file, pid to register
-        while (!File.Exists(args[2]))
+        string[] args = job.Split('\n'); // state dir, go file, pid to register, names
+        var child = ProcessIdentity.TryCapture(int.Parse(args[2]))!;
+        // One after another: threads started here would wait for this very module initializer to finish.
+        var outcomes = args[3].Split(',').Select(name => Register(args[0], args[1], name, child)).ToList();
+        Console.Out.Write(string.Join('\n', outcomes));
+        Environment.Exit(0);
+    }
+
+    private static int Register(string stateDir, string goFile, string name, ProcessIdentity child)
+    {
+        while (!File.Exists(goFile))
             Thread.Sleep(20); // start together, once every worker is up
-        var child = ProcessIdentity.TryCapture(int.Parse(args[3]))!;
         try
         {
-            new ChildRegistry(args[0]).Register(args[1], child);
-            Environment.Exit(0);
+            new ChildRegistry(stateDir).Register(name, child);
+            return 0;
         }
         catch (ChildNameConflictException e)
         {
-            Environment.Exit(e.ExitCode);
+            return e.ExitCode;
         }
     }
 
-    /// <summary>Starts one worker per name, releases them at once, and returns their exit codes.</summary>
-    public static int[] RunAll(ScratchDir dir, IEnumerable<string> names)
+    /// <summary>Starts one worker per batch of names, releases them at once, and returns every registration's outcome.</summary>
+    public static int[] RunAll(ScratchDir dir, string[][] batches)
     {
         string goFile = dir.PathOf("go");
-        var workers = names.Select(name => Start(dir.StateDir, name, goFile)).ToList();
+        var workers = batches.Select(names => Start(dir.StateDir, goFile, names)).ToList();
         try
         {
             File.WriteAllText(goFile, "");
+            var outputs = workers.Select(w => w.StandardOutput.ReadToEndAsync()).ToList();
             foreach (var worker in workers)
+            {
                 Assert.True(worker.WaitForExit(TimeSpan.FromMinutes(2)), $"worker {worker.Id} hangs");
-            return [.. workers.Select(w => w.ExitCode)];
+                Assert.Equal(0, worker.ExitCode);
+            }
+            return [.. outputs.SelectMany(o => o.Result.Split('\n')).Select(int.Parse)];
         }
         finally
         {
@@ -122,13 +136,13 @@ internal static class RegistrationWorker
         }
     }
 
-    private static Process Start(string stateDir, string name, string goFile)
+    private static Process Start(string stateDir, string goFile, string[] names)
     {
         string host = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(host) { UseShellExecute = false };
+        var info = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true };
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
             info.ArgumentList.Add(typeof(RegistrationWorker).Assembly.Location);
-        info.Environment[Variable] = string.Join('\n', stateDir, name, goFile, Environment.ProcessId);
+        info.Environment[Variable] = string.Join('\n', stateDir, goFile, Environment.ProcessId, string.Join(',', names));
         return Process.Start(info)!;
     }
 }
