@@ -1,0 +1,357 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Outlive.Interop;
+using Outlive.Procfs;
+
+namespace Outlive.Registry;
+
+/// <summary>
+/// The children Outlive started, one <c>NAME.json</c> per child in a private state dir (0700, files 0600).
+/// Names are unique among live entries: every change that depends on what is in the dir happens under an
+/// flock on <c>STATE_DIR/.lock</c>, and a name being started is held by a <c>NAME.reservation</c> file
+/// that stays valid only while the reserving process lives.
+/// </summary>
+public sealed partial class ChildRegistry
+{
+    private const string EntrySuffix = ".json";
+    private const string ReservationSuffix = ".reservation";
+    private const long MaxEntryBytes = 1 << 20;
+
+    private static readonly Lazy<ProcessIdentity> s_self =
+        new(() => ProcessIdentity.TryCapture(Environment.ProcessId) ?? throw new InvalidOperationException("cannot read /proc/self/stat"));
+
+    private readonly uint _uid;
+    private readonly Func<RegistryEntry, ChildState?>? _unitState;
+
+    /// <param name="stateDir">Null for <see cref="DefaultStateDir"/>; the CLI passes --state-dir / OUTLIVE_STATE_DIR.</param>
+    /// <param name="unitState">
+    /// For children escaped into a systemd unit: the unit's state when the caller knows it (null: decide by the process).
+    /// </param>
+    public ChildRegistry(string? stateDir = null, Func<RegistryEntry, ChildState?>? unitState = null)
+    {
+        _uid = Libc.getuid();
+        StateDir = Path.GetFullPath(stateDir ?? DefaultStateDir(_uid, Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")));
+        _unitState = unitState;
+    }
+
+    public string StateDir { get; }
+
+    /// <summary><c>/run/outlive</c> for root, else <c>$XDG_RUNTIME_DIR/outlive</c>, else <c>/run/user/UID/outlive</c>.</summary>
+    public static string DefaultStateDir(uint uid, string? xdgRuntimeDir) =>
+        uid == 0 ? "/run/outlive"
+        : !string.IsNullOrEmpty(xdgRuntimeDir) && Path.IsPathRooted(xdgRuntimeDir) ? Path.Combine(xdgRuntimeDir, "outlive")
+        : $"/run/user/{uid.ToString(CultureInfo.InvariantCulture)}/outlive";
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9._@-]{0,63}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>A letter, then up to 63 letters, digits, '.', '_', '@' or '-' (so a name is never mistaken for a PID).</summary>
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    /// <summary>
+    /// Holds a name for a child about to start. Without <paramref name="name"/>, picks <c>PROGRAM-XXXX</c>.
+    /// Throws <see cref="ChildNameConflictException"/> when a live entry has the name, unless <paramref name="replace"/>:
+    /// then that entry is in <see cref="Reservation.Replaces"/> for the caller to stop before starting the new child.
+    /// </summary>
+    public Reservation Reserve(string? name, string program, bool replace = false)
+    {
+        if (name is not null && !IsValidName(name))
+            throw new InvalidChildNameException(
+                $"'{name}' is not a valid name: use a letter, then up to 63 letters, digits, '.', '_', '@' or '-'");
+        CheckStateDir(create: true);
+        using var dirLock = LockStateDir();
+        name ??= PickFreeName(program);
+        RegistryEntry? replaces = ClaimableEntry(name, replace);
+        var self = s_self.Value;
+        var record = new ReservationRecord(self.Pid, self.StartTimeTicks, self.BootId, SecureFiles.RandomHex(16));
+        SecureFiles.WriteAtomically(
+            ReservationPath(name),
+            JsonSerializer.SerializeToUtf8Bytes(record, ReservationJsonContext.Default.ReservationRecord),
+            SecureFiles.OwnerReadWrite);
+        return new Reservation(this, name, record.Token, replaces);
+    }
+
+    /// <summary>Every readable, visible entry (sorted by name) and every entry file that was skipped, with why.</summary>
+    public RegistryListing List()
+    {
+        var entries = new List<RegistryEntry>();
+        var problems = new List<RegistryProblem>();
+        if (!CheckStateDir(create: false))
+            return new RegistryListing(entries, problems);
+        foreach (string path in Directory.EnumerateFileSystemEntries(StateDir, "*" + EntrySuffix))
+        {
+            if (Path.GetFileName(path).StartsWith('.'))
+                continue;
+            var (entry, problem) = ReadEntry(path);
+            if (problem is not null)
+                problems.Add(problem);
+            else if (entry is not null && IsVisible(entry))
+                entries.Add(entry);
+        }
+        entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return new RegistryListing(entries, problems);
+    }
+
+    /// <summary>The entry named <paramref name="nameOrPid"/>, or the one with that PID (all digits: never a name).</summary>
+    public RegistryEntry Find(string nameOrPid)
+    {
+        if (int.TryParse(nameOrPid, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+        {
+            var withPid = List().Entries.Where(e => e.Pid == pid).ToList();
+            return withPid.FirstOrDefault(e => GetState(e) == ChildState.Running) ?? withPid.FirstOrDefault()
+                ?? throw new ChildNotFoundException($"no child with pid {pid} in {StateDir}; see 'outlive ps'");
+        }
+        if (!IsValidName(nameOrPid))
+            throw new InvalidChildNameException($"'{nameOrPid}' is neither a child name nor a PID");
+        var notFound = new ChildNotFoundException($"no child named '{nameOrPid}' in {StateDir}; see 'outlive ps'");
+        if (!CheckStateDir(create: false))
+            throw notFound;
+        var (entry, problem) = ReadEntry(EntryPath(nameOrPid));
+        if (problem is not null)
+            throw new ChildNotFoundException($"{problem.Path} {problem.Reason}");
+        return entry is not null && IsVisible(entry) ? entry : throw notFound;
+    }
+
+    /// <summary>Running or Gone by pid + start time + boot id (a recycled PID is Gone); the unit hook wins when it answers.</summary>
+    public ChildState GetState(RegistryEntry entry) => _unitState?.Invoke(entry) ?? ProcessState(entry.Identity);
+
+    internal static ChildState ProcessState(ProcessIdentity identity)
+    {
+        if (identity.BootId != BootId.Current)
+            return ChildState.Gone;
+        ProcStat? stat;
+        try
+        {
+            stat = ProcStat.TryRead(identity.Pid);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return ChildState.Unknown;
+        }
+        if (stat is not null)
+            return stat.StartTimeTicks == identity.StartTimeTicks && !stat.IsZombie ? ChildState.Running : ChildState.Gone;
+        // Missing from /proc: gone, unless /proc hides other users' processes (hidepid) and the PID still exists.
+        return Libc.kill(identity.Pid, 0) == 0 || Marshal.GetLastPInvokeError() == Libc.EPERM
+            ? ChildState.Unknown
+            : ChildState.Gone;
+    }
+
+    /// <summary>
+    /// Deletes the entry (and its PID file) if the file still describes this very process; false when it no longer
+    /// does (already removed, or the name was taken again since).
+    /// </summary>
+    public bool Remove(RegistryEntry entry)
+    {
+        if (!CheckStateDir(create: false))
+            return false;
+        bool removed;
+        using (LockStateDir())
+        {
+            var (current, _) = ReadEntry(EntryPath(entry.Name));
+            removed = current is not null && current.Identity == entry.Identity;
+            if (removed)
+                File.Delete(EntryPath(entry.Name));
+        }
+        if (removed && entry.PidFile is not null)
+            PidFile.Remove(entry.PidFile, entry.Pid);
+        return removed;
+    }
+
+    /// <summary>Removes the entries whose process is gone (returned) and leftovers of crashed registrations.</summary>
+    public IReadOnlyList<RegistryEntry> Prune()
+    {
+        var removed = List().Entries.Where(e => GetState(e) == ChildState.Gone).Where(Remove).ToList();
+        if (CheckStateDir(create: false))
+        {
+            using var dirLock = LockStateDir();
+            foreach (string path in Directory.EnumerateFiles(StateDir, "*" + ReservationSuffix))
+            {
+                if (ReadReservationHolder(path) is not { } holder || !holder.IsAlive())
+                    File.Delete(path);
+            }
+            // Every temp file in the state dir is written under the lock we hold, so any one left is from a crash.
+            foreach (string path in Directory.EnumerateFiles(StateDir, ".*.tmp"))
+                File.Delete(path);
+        }
+        return removed;
+    }
+
+    internal RegistryEntry Commit(string name, string token, ChildLaunch launch)
+    {
+        var entry = new RegistryEntry(
+            RegistryEntry.CurrentSchemaVersion, name, launch.Child.Pid, launch.Child.StartTimeTicks, launch.Child.BootId,
+            launch.Strategy, launch.Unit, launch.Command, launch.Cwd, launch.StdoutPath, launch.StderrPath,
+            launch.PidFile is null ? null : Path.GetFullPath(launch.PidFile), _uid, DateTime.UtcNow);
+        using var dirLock = LockStateDir();
+        SecureFiles.WriteAtomically(
+            EntryPath(name),
+            JsonSerializer.SerializeToUtf8Bytes(entry, RegistryJsonContext.Default.RegistryEntry),
+            SecureFiles.OwnerReadWrite);
+        DropReservationLocked(name, token);
+        return entry;
+    }
+
+    internal void DropReservation(string name, string token)
+    {
+        using var dirLock = LockStateDir();
+        DropReservationLocked(name, token);
+    }
+
+    private void DropReservationLocked(string name, string token)
+    {
+        string path = ReservationPath(name);
+        if (ReadReservation(path)?.Token == token)
+            File.Delete(path);
+    }
+
+    /// <summary>Under the lock: the live entry <paramref name="name"/> would replace (null when the name is free).</summary>
+    private RegistryEntry? ClaimableEntry(string name, bool replace)
+    {
+        string reservation = ReservationPath(name);
+        if (ReadReservationHolder(reservation) is { } holder)
+        {
+            if (holder.IsAlive())
+                throw new ChildNameConflictException(
+                    $"name '{name}' is being registered by pid {holder.Pid} right now; choose another --name");
+            File.Delete(reservation);
+        }
+        var (entry, problem) = ReadEntry(EntryPath(name));
+        if (problem is not null)
+            throw new ChildNameConflictException(
+                $"name '{name}' is held by {problem.Path}, which {problem.Reason}; remove it or choose another --name");
+        if (entry is null)
+            return null;
+        var state = GetState(entry);
+        if (state == ChildState.Gone)
+            return null;
+        if (!replace)
+            throw new ChildNameConflictException(
+                $"name '{name}' is taken by {(state == ChildState.Running ? "running" : "possibly running")} pid {entry.Pid}; "
+                + "choose another --name or use --replace");
+        return entry;
+    }
+
+    private string PickFreeName(string program)
+    {
+        string prefix = AutoNamePrefix(program);
+        for (int attempt = 0; attempt < 64; attempt++)
+        {
+            string name = $"{prefix}-{SecureFiles.RandomHex(2)}";
+            if (!File.Exists(EntryPath(name)) && !File.Exists(ReservationPath(name)))
+                return name;
+        }
+        throw new ChildNameConflictException($"no free name '{prefix}-XXXX' in {StateDir}; run 'outlive prune' or pass --name");
+    }
+
+    /// <summary>The program's file name cut to valid name characters, e.g. <c>/usr/bin/python3.12</c> → <c>python3.12</c>.</summary>
+    private static string AutoNamePrefix(string program)
+    {
+        var prefix = new StringBuilder();
+        foreach (char c in Path.GetFileName(program))
+        {
+            if (prefix.Length == 58)
+                break;
+            if (char.IsAsciiLetter(c) || (prefix.Length > 0 && (char.IsAsciiDigit(c) || c is '.' or '_' or '@' or '-')))
+                prefix.Append(c);
+        }
+        return prefix.Length == 0 ? "child" : prefix.ToString();
+    }
+
+    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(string path)
+    {
+        RegistryProblem Problem(string reason) => new(path, reason);
+        // O_NONBLOCK: a FIFO planted here must not hang us.
+        using var file = SecureFiles.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, 0, out int errno);
+        if (file is null)
+        {
+            return errno switch
+            {
+                Libc.ENOENT => (null, null),
+                Libc.ELOOP => (null, Problem("is a symlink (Outlive never writes one); remove it")),
+                _ => (null, Problem($"cannot be opened: {Libc.StrError(errno)}")),
+            };
+        }
+        var stat = SecureFiles.Stat(file, path);
+        if (stat.FileType != Libc.S_IFREG)
+            return (null, Problem("is not a regular file; remove it"));
+        if (stat.Uid != _uid)
+            return (null, Problem($"is owned by uid {stat.Uid}, not by uid {_uid}; remove it"));
+        if ((long)stat.Size > MaxEntryBytes)
+            return (null, Problem($"is larger than {MaxEntryBytes} bytes; remove it"));
+        RegistryEntry? entry;
+        try
+        {
+            entry = JsonSerializer.Deserialize(SecureFiles.ReadAll(file, (long)stat.Size), RegistryJsonContext.Default.RegistryEntry);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problem($"is not a valid entry ({e.Message.ReplaceLineEndings(" ")}); remove it"));
+        }
+        string storedAs = Path.GetFileName(path)[..^EntrySuffix.Length];
+        if (entry is null)
+            return (null, Problem("holds JSON null; remove it"));
+        if (entry.SchemaVersion != RegistryEntry.CurrentSchemaVersion)
+            return (null, Problem($"has schema version {entry.SchemaVersion}; this Outlive reads {RegistryEntry.CurrentSchemaVersion}"));
+        if (entry.Name != storedAs)
+            return (null, Problem($"names '{entry.Name}' but is stored as '{storedAs}'; remove it"));
+        if (entry.Pid <= 0)
+            return (null, Problem($"has pid {entry.Pid}; remove it"));
+        return (entry, null);
+    }
+
+    private static ReservationRecord? ReadReservation(string path)
+    {
+        using var file = SecureFiles.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, 0, out _);
+        if (file is null)
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize(SecureFiles.ReadAll(file, 4096), ReservationJsonContext.Default.ReservationRecord);
+        }
+        catch (JsonException)
+        {
+            return null; // reservations are written atomically, so an unreadable one is not ours: stale
+        }
+    }
+
+    private static ProcessIdentity? ReadReservationHolder(string path) =>
+        ReadReservation(path) is { } r ? new ProcessIdentity(r.Pid, r.StartTimeTicks, r.BootId) : null;
+
+    /// <summary>Root sees every entry; anyone else only those they started.</summary>
+    private bool IsVisible(RegistryEntry entry) => _uid == 0 || entry.StartedByUid == _uid;
+
+    /// <summary>Refuses a state dir that is a symlink, not ours, or writable by others; false when it does not exist.</summary>
+    private bool CheckStateDir(bool create)
+    {
+        var stat = SecureFiles.LStat(StateDir);
+        if (stat is null)
+        {
+            if (!create)
+                return false;
+            Directory.CreateDirectory(Path.GetDirectoryName(StateDir)!);
+            if (Libc.mkdir(StateDir, SecureFiles.OwnerOnlyDirectory) != 0 && Marshal.GetLastPInvokeError() != Libc.EEXIST)
+                throw SecureFiles.Failure(StateDir, "create", Marshal.GetLastPInvokeError());
+            stat = SecureFiles.LStat(StateDir) ?? throw new IOException($"{StateDir} vanished right after it was created");
+        }
+        var s = stat.Value;
+        if (s.FileType == Libc.S_IFLNK)
+            throw new RegistryPermissionException($"state dir {StateDir} is a symlink; pass a real directory as --state-dir");
+        if (s.FileType != Libc.S_IFDIR)
+            throw new RegistryPermissionException($"state dir {StateDir} is not a directory; pass another --state-dir");
+        if (s.Uid != _uid)
+            throw new RegistryPermissionException(
+                $"state dir {StateDir} belongs to uid {s.Uid}, not to you (uid {_uid}); pass your own --state-dir");
+        if ((s.Permissions & 0x12) != 0) // group or other may write
+            throw new RegistryPermissionException($"state dir {StateDir} is writable by other users; chmod 700 it");
+        return true;
+    }
+
+    private Microsoft.Win32.SafeHandles.SafeFileHandle LockStateDir() => SecureFiles.LockExclusive(Path.Combine(StateDir, ".lock"));
+
+    private string EntryPath(string name) => Path.Combine(StateDir, name + EntrySuffix);
+
+    private string ReservationPath(string name) => Path.Combine(StateDir, name + ReservationSuffix);
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace Outlive.Registry;
+
+/// <summary>
+/// One child Outlive started: the file <c>STATE_DIR/NAME.json</c>, also what <c>outlive ps --json</c> prints.
+/// <para>Schema (version 1), camelCase, stable; readers ignore unknown properties, so adding one keeps version 1:</para>
+/// <code>
+/// schemaVersion   int       always 1 for this layout; other values are reported, not read
+/// name            string    unique among live entries; [A-Za-z][A-Za-z0-9._@-]{0,63}
+/// pid             int       the child's PID
+/// startTimeTicks  uint64    /proc/PID/stat field 22 (clock ticks after boot): with bootId, makes pid reuse-safe
+/// bootId          string    /proc/sys/kernel/random/boot_id of the boot the child started in
+/// strategy        string    how it escaped: "setsid", "scope" or "service"
+/// unit            string?   the systemd unit (scope/service), else null
+/// command         string[]  argv, argv[0] first
+/// cwd             string    working directory
+/// stdoutPath      string?   where stdout goes (null: not redirected by Outlive)
+/// stderrPath      string?   where stderr goes (null: not redirected by Outlive)
+/// pidFile         string?   absolute path of the PID file Outlive wrote, else null
+/// startedByUid    uint32    uid of the user who ran outlive
+/// startedAtUtc    string    ISO 8601 UTC time of the start, e.g. "2026-11-25T12:00:00.0000000Z"
+/// </code>
+/// </summary>
+public sealed record RegistryEntry(
+    [property: JsonPropertyName("schemaVersion")] int SchemaVersion,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("startTimeTicks")] ulong StartTimeTicks,
+    [property: JsonPropertyName("bootId")] string BootId,
+    [property: JsonPropertyName("strategy")] string Strategy,
+    [property: JsonPropertyName("unit")] string? Unit,
+    [property: JsonPropertyName("command")] IReadOnlyList<string> Command,
+    [property: JsonPropertyName("cwd")] string Cwd,
+    [property: JsonPropertyName("stdoutPath")] string? StdoutPath,
+    [property: JsonPropertyName("stderrPath")] string? StderrPath,
+    [property: JsonPropertyName("pidFile")] string? PidFile,
+    [property: JsonPropertyName("startedByUid")] uint StartedByUid,
+    [property: JsonPropertyName("startedAtUtc")] DateTime StartedAtUtc)
+{
+    public const int CurrentSchemaVersion = 1;
+
+    [JsonIgnore]
+    public ProcessIdentity Identity => new(Pid, StartTimeTicks, BootId);
+}
+
+/// <summary>What the caller knows once the child runs; <see cref="Reservation.Commit"/> turns it into an entry.</summary>
+public sealed record ChildLaunch(
+    ProcessIdentity Child,
+    string Strategy,
+    string? Unit,
+    IReadOnlyList<string> Command,
+    string Cwd,
+    string? StdoutPath,
+    string? StderrPath,
+    string? PidFile);
+
+/// <summary>Whether a registered child still runs. <see cref="Unknown"/> when it cannot be told (e.g. /proc hides it).</summary>
+public enum ChildState
+{
+    Running,
+    Gone,
+    Unknown,
+}
+
+/// <summary>An entry file that could not be used, and why (one line).</summary>
+public sealed record RegistryProblem(string Path, string Reason);
+
+/// <summary>The readable entries of a state dir and the files that were skipped.</summary>
+public sealed record RegistryListing(IReadOnlyList<RegistryEntry> Entries, IReadOnlyList<RegistryProblem> Problems);
+
+/// <summary>Marks a name as being registered by a live process, so nobody takes it while the child starts.</summary>
+internal sealed record ReservationRecord(
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("startTimeTicks")] ulong StartTimeTicks,
+    [property: JsonPropertyName("bootId")] string BootId,
+    [property: JsonPropertyName("token")] string Token);
+
+/// <summary>AOT-safe (source-generated) JSON for the registry; missing or null required properties fail to parse.</summary>
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(RegistryEntry))]
+public sealed partial class RegistryJsonContext : JsonSerializerContext;
+
+[JsonSourceGenerationOptions(RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(ReservationRecord))]
+internal sealed partial class ReservationJsonContext : JsonSerializerContext;

@@ -1,0 +1,42 @@
+namespace Outlive.Registry;
+
+/// <summary>
+/// A name held for a child about to start. <see cref="Commit"/> once it runs; dispose without committing
+/// (the start failed) and no trace is left. If this process dies first, the hold lapses by itself.
+/// </summary>
+public sealed class Reservation : IDisposable
+{
+    private readonly ChildRegistry _registry;
+    private readonly string _token;
+    private bool _closed;
+
+    internal Reservation(ChildRegistry registry, string name, string token, RegistryEntry? replaces)
+    {
+        _registry = registry;
+        _token = token;
+        Name = name;
+        Replaces = replaces;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The live entry that had this name (reserved with replace): stop it before starting the new child.</summary>
+    public RegistryEntry? Replaces { get; }
+
+    /// <summary>Writes the child's entry under <see cref="Name"/> and releases the hold.</summary>
+    public RegistryEntry Commit(ChildLaunch launch)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        var entry = _registry.Commit(Name, _token, launch);
+        _closed = true;
+        return entry;
+    }
+
+    public void Dispose()
+    {
+        if (_closed)
+            return;
+        _closed = true;
+        _registry.DropReservation(Name, _token);
+    }
+}

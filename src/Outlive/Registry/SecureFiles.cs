@@ -1,0 +1,151 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using Outlive.Interop;
+
+namespace Outlive.Registry;
+
+/// <summary>
+/// File operations that never follow a symlink planted in a shared directory and never expose a
+/// half-written file: opens use O_NOFOLLOW, writes go to a temp file that is fsynced then renamed.
+/// </summary>
+internal static class SecureFiles
+{
+    internal const uint OwnerReadWrite = 0x180; // 0600
+    internal const uint OwnerOnlyDirectory = 0x1C0; // 0700
+    internal const uint PublicReadable = 0x1A4; // 0644
+
+    /// <summary>Opens <paramref name="path"/> without following a final symlink; returns the errno on failure.</summary>
+    internal static SafeFileHandle? TryOpen(string path, int flags, uint mode, out int errno)
+    {
+        int fd = Libc.open(path, flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    internal static SafeFileHandle Open(string path, int flags, uint mode) =>
+        TryOpen(path, flags, mode, out int errno) ?? throw Failure(path, "open", errno);
+
+    internal static Libc.Statx Stat(SafeFileHandle file, string path)
+    {
+        if (Libc.statx((int)file.DangerousGetHandle(), "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var stx) != 0)
+            throw Failure(path, "stat", Marshal.GetLastPInvokeError());
+        return stx;
+    }
+
+    /// <summary>lstat: describes a symlink itself, not its target; null when nothing is at <paramref name="path"/>.</summary>
+    internal static Libc.Statx? LStat(string path)
+    {
+        if (Libc.statx(Libc.AT_FDCWD, path, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_BASIC_STATS, out var stx) == 0)
+            return stx;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno is Libc.ENOENT or Libc.ENOTDIR ? null : throw Failure(path, "stat", errno);
+    }
+
+    internal static byte[] ReadAll(SafeFileHandle file, long length)
+    {
+        var content = new byte[length];
+        int total = 0;
+        while (total < content.Length)
+        {
+            int n = RandomAccess.Read(file, content.AsSpan(total), total);
+            if (n == 0)
+                break;
+            total += n;
+        }
+        return total == content.Length ? content : content[..total];
+    }
+
+    /// <summary>Replaces <paramref name="path"/> in one rename: readers see the old file or the complete new one.</summary>
+    internal static void WriteAtomically(string path, ReadOnlySpan<byte> content, uint mode)
+    {
+        using var pending = PendingFile.Create(path, content, mode, locked: false);
+        pending.Replace();
+    }
+
+    /// <summary>Takes an exclusive flock on <paramref name="lockPath"/> (created 0600); released on dispose.</summary>
+    internal static SafeFileHandle LockExclusive(string lockPath)
+    {
+        var file = Open(lockPath, Libc.O_RDWR | Libc.O_CREAT, OwnerReadWrite);
+        while (Libc.flock((int)file.DangerousGetHandle(), Libc.LOCK_EX) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != Libc.EINTR)
+            {
+                file.Dispose();
+                throw Failure(lockPath, "lock", errno);
+            }
+        }
+        return file; // closing the descriptor releases the lock
+    }
+
+    internal static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
+
+    internal static IOException Failure(string path, string operation, int errno) =>
+        new($"cannot {operation} {path}: {Libc.StrError(errno)}");
+}
+
+/// <summary>A complete, fsynced temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>
+internal sealed class PendingFile : IDisposable
+{
+    private readonly SafeFileHandle _file;
+    private readonly string _temp;
+    private readonly string _target;
+    private bool _placed;
+
+    private PendingFile(SafeFileHandle file, string temp, string target) => (_file, _temp, _target) = (file, temp, target);
+
+    /// <summary>Writes <paramref name="content"/> with <paramref name="mode"/> to a temp file beside <paramref name="target"/>.</summary>
+    /// <param name="target">Where the file goes once placed.</param>
+    /// <param name="content">The whole file.</param>
+    /// <param name="mode">Exact permission bits (the umask does not apply).</param>
+    /// <param name="locked">Hold an exclusive flock on the file until disposed, so lock-taking readers wait for us.</param>
+    internal static PendingFile Create(string target, ReadOnlySpan<byte> content, uint mode, bool locked)
+    {
+        string temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{SecureFiles.RandomHex(4)}.tmp");
+        var file = SecureFiles.Open(temp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL, mode);
+        var pending = new PendingFile(file, temp, target);
+        try
+        {
+            int fd = (int)file.DangerousGetHandle();
+            if (locked && Libc.flock(fd, Libc.LOCK_EX) != 0)
+                throw SecureFiles.Failure(temp, "lock", Marshal.GetLastPInvokeError());
+            // The umask may have narrowed the mode given to open; set exactly what we promise.
+            if (Libc.fchmod(fd, mode) != 0)
+                throw SecureFiles.Failure(temp, "chmod", Marshal.GetLastPInvokeError());
+            RandomAccess.Write(file, content, 0);
+            if (Libc.fsync(fd) != 0)
+                throw SecureFiles.Failure(temp, "fsync", Marshal.GetLastPInvokeError());
+            return pending;
+        }
+        catch
+        {
+            pending.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Renames over the target, whatever is there.</summary>
+    internal void Replace()
+    {
+        if (Libc.rename(_temp, _target) != 0)
+            throw SecureFiles.Failure(_target, "rename", Marshal.GetLastPInvokeError());
+        _placed = true;
+    }
+
+    /// <summary>Renames into place only if nothing is at the target; false when something appeared there.</summary>
+    internal bool TryPlaceNew()
+    {
+        if (Libc.renameat2(Libc.AT_FDCWD, _temp, Libc.AT_FDCWD, _target, Libc.RENAME_NOREPLACE) == 0)
+            return _placed = true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == Libc.EEXIST ? false : throw SecureFiles.Failure(_target, "rename", errno);
+    }
+
+    public void Dispose()
+    {
+        if (!_placed)
+            File.Delete(_temp);
+        _file.Dispose();
+    }
+}

@@ -1,0 +1,251 @@
+using System.Text.Json;
+using Outlive.Registry;
+
+namespace Outlive.Tests.Registry;
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ChildRegistryTests : IDisposable
+{
+    private readonly ScratchDir _dir = new();
+    private readonly TestChild _child = TestChild.Sleeping();
+
+    public void Dispose()
+    {
+        _child.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public void A_registered_child_is_listed_as_running_and_is_gone_from_the_list_once_removed()
+    {
+        var registry = _dir.Registry();
+        var entry = registry.Register("web", _child.Identity, pidFile: null);
+
+        var listing = registry.List();
+        var listed = Assert.Single(listing.Entries);
+        Assert.Empty(listing.Problems);
+        Assert.Equal(entry with { Command = listed.Command }, listed);
+        Assert.Equal(["sleep", "100"], listed.Command);
+        Assert.Equal(ChildState.Running, registry.GetState(listed));
+        Assert.Equal(entry, registry.Find("web") with { Command = entry.Command });
+        Assert.Equal("web", registry.Find(_child.Pid.ToString()).Name);
+
+        Assert.True(registry.Remove(listed));
+        Assert.Empty(registry.List().Entries);
+        Assert.Throws<ChildNotFoundException>(() => registry.Find("web"));
+    }
+
+    [Fact]
+    public void The_entry_file_uses_the_documented_camel_case_names()
+    {
+        var registry = _dir.Registry();
+        registry.Register("web", _child.Identity);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.StateDir, "web.json")));
+        string[] names = [.. json.RootElement.EnumerateObject().Select(p => p.Name)];
+        Assert.Equal(
+            ["schemaVersion", "name", "pid", "startTimeTicks", "bootId", "strategy", "unit", "command", "cwd",
+             "stdoutPath", "stderrPath", "pidFile", "startedByUid", "startedAtUtc"],
+            names);
+        Assert.Equal(1, json.RootElement.GetProperty("schemaVersion").GetInt32());
+        Assert.EndsWith("Z", json.RootElement.GetProperty("startedAtUtc").GetString());
+    }
+
+    [Fact]
+    public void Entry_files_are_0600_and_the_state_dir_is_0700()
+    {
+        _dir.Registry().Register("web", _child.Identity);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir.StateDir));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir.StateDir, "web.json")));
+    }
+
+    [Fact]
+    public void A_reservation_abandoned_because_the_start_failed_leaves_no_file()
+    {
+        var registry = _dir.Registry();
+        using (var reservation = registry.Reserve("web", "sleep"))
+            Assert.Equal(["web.reservation"], Directory.GetFiles(_dir.StateDir).Select(Path.GetFileName).Where(f => f != ".lock"));
+
+        Assert.Equal([".lock"], Directory.GetFiles(_dir.StateDir).Select(Path.GetFileName));
+        Assert.Empty(registry.List().Entries);
+    }
+
+    [Fact]
+    public void A_name_being_reserved_cannot_be_reserved_again_until_dropped()
+    {
+        var registry = _dir.Registry();
+        var first = registry.Reserve("web", "sleep");
+
+        var conflict = Assert.Throws<ChildNameConflictException>(() => _dir.Registry().Reserve("web", "sleep"));
+        Assert.Equal(ExitCodes.Conflict, conflict.ExitCode);
+
+        first.Dispose();
+        using var second = registry.Reserve("web", "sleep");
+        Assert.Equal("web", second.Name);
+    }
+
+    [Fact]
+    public void A_live_name_conflicts_and_replace_hands_back_the_live_entry_to_stop_first()
+    {
+        var registry = _dir.Registry();
+        var existing = registry.Register("web", _child.Identity);
+
+        var conflict = Assert.Throws<ChildNameConflictException>(() => registry.Reserve("web", "sleep"));
+        Assert.Contains("--replace", conflict.Message);
+
+        using var reservation = registry.Reserve("web", "sleep", replace: true);
+        Assert.Equal(existing, reservation.Replaces! with { Command = existing.Command });
+    }
+
+    [Fact]
+    public void The_name_of_a_gone_child_is_free_again_and_prune_removes_its_entry()
+    {
+        var registry = _dir.Registry();
+        var gone = registry.Register("old", _child.Identity with { StartTimeTicks = _child.Identity.StartTimeTicks + 1 });
+        var live = registry.Register("live", _child.Identity);
+
+        Assert.Equal(ChildState.Gone, registry.GetState(gone));
+        using (var reservation = registry.Reserve("old", "sleep"))
+            Assert.Null(reservation.Replaces);
+
+        var pruned = Assert.Single(registry.Prune());
+        Assert.Equal("old", pruned.Name);
+        Assert.Equal("live", Assert.Single(registry.List().Entries).Name);
+        Assert.Equal(ChildState.Running, registry.GetState(live));
+    }
+
+    [Fact]
+    public void An_entry_from_another_boot_is_gone()
+    {
+        var registry = _dir.Registry();
+        var entry = registry.Register("web", _child.Identity with { BootId = Guid.NewGuid().ToString() });
+
+        Assert.Equal(ChildState.Gone, registry.GetState(entry));
+    }
+
+    [Fact]
+    public void The_unit_state_hook_decides_when_it_answers()
+    {
+        var entry = _dir.Registry().Register("web", _child.Identity);
+
+        Assert.Equal(ChildState.Gone, _dir.Registry(e => e.Name == "web" ? ChildState.Gone : null).GetState(entry));
+        Assert.Equal(ChildState.Running, _dir.Registry(_ => null).GetState(entry));
+    }
+
+    [Fact]
+    public void Without_a_name_the_child_is_named_after_its_program_and_four_hex_digits()
+    {
+        using var reservation = _dir.Registry().Reserve(null, "/usr/bin/python3.12");
+
+        Assert.Matches("^python3\\.12-[0-9a-f]{4}$", reservation.Name);
+    }
+
+    [Theory]
+    [InlineData("../etc")]
+    [InlineData("1234")]
+    [InlineData(".hidden")]
+    [InlineData("a/b")]
+    [InlineData("")]
+    public void A_name_that_cannot_be_a_file_name_or_looks_like_a_pid_is_refused(string name)
+    {
+        var error = Assert.Throws<InvalidChildNameException>(() => _dir.Registry().Reserve(name, "sleep"));
+        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+    }
+
+    [Fact]
+    public void Garbage_truncated_symlinked_and_misnamed_entry_files_are_reported_and_skipped()
+    {
+        var registry = _dir.Registry();
+        registry.Register("good", _child.Identity);
+        string good = File.ReadAllText(Path.Combine(_dir.StateDir, "good.json"));
+        File.WriteAllText(Path.Combine(_dir.StateDir, "garbage.json"), "\u0001not json at all");
+        File.WriteAllText(Path.Combine(_dir.StateDir, "truncated.json"), good[..(good.Length / 2)]);
+        File.WriteAllText(Path.Combine(_dir.StateDir, "empty.json"), "");
+        File.WriteAllText(Path.Combine(_dir.StateDir, "partial.json"), """{"schemaVersion":1,"name":"partial","pid":5}""");
+        File.WriteAllText(Path.Combine(_dir.StateDir, "other.json"), good);
+        File.WriteAllText(Path.Combine(_dir.StateDir, "future.json"), good.Replace("\"schemaVersion\": 1", "\"schemaVersion\": 2").Replace("\"good\"", "\"future\""));
+        File.CreateSymbolicLink(Path.Combine(_dir.StateDir, "link.json"), Path.Combine(_dir.StateDir, "good.json"));
+        Directory.CreateDirectory(Path.Combine(_dir.StateDir, "dir.json"));
+
+        var listing = registry.List();
+
+        Assert.Equal("good", Assert.Single(listing.Entries).Name);
+        var reasons = listing.Problems.ToDictionary(p => Path.GetFileName(p.Path), p => p.Reason);
+        Assert.Equal(
+            ["dir.json", "empty.json", "future.json", "garbage.json", "link.json", "other.json", "partial.json", "truncated.json"],
+            reasons.Keys.Order());
+        Assert.Contains("symlink", reasons["link.json"]);
+        Assert.Contains("not a regular file", reasons["dir.json"]);
+        Assert.Contains("schema version 2", reasons["future.json"]);
+        Assert.Contains("stored as 'other'", reasons["other.json"]);
+        Assert.Contains("not a valid entry", reasons["truncated.json"]);
+        Assert.All(reasons.Values, r => Assert.DoesNotContain('\n', r));
+    }
+
+    [Fact]
+    public void An_entry_file_owned_by_another_user_is_reported_and_skipped()
+    {
+        Assert.SkipUnless(Interop.Libc.getuid() == 0, "needs root to chown");
+        var registry = _dir.Registry();
+        registry.Register("good", _child.Identity);
+        string foreign = Path.Combine(_dir.StateDir, "foreign.json");
+        File.WriteAllText(foreign, File.ReadAllText(Path.Combine(_dir.StateDir, "good.json")).Replace("\"good\"", "\"foreign\""));
+        File.SetUnixFileMode(foreign, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal(0, Chown(foreign, 65534));
+
+        var listing = registry.List();
+
+        Assert.Equal("good", Assert.Single(listing.Entries).Name);
+        Assert.Contains("owned by uid 65534", Assert.Single(listing.Problems).Reason);
+    }
+
+    [Fact]
+    public void A_state_dir_that_is_a_symlink_is_refused()
+    {
+        Directory.CreateDirectory(_dir.PathOf("real"));
+        File.CreateSymbolicLink(_dir.StateDir, _dir.PathOf("real"));
+
+        var error = Assert.Throws<RegistryPermissionException>(() => _dir.Registry().List());
+        Assert.Equal(ExitCodes.PermissionDenied, error.ExitCode);
+        Assert.Throws<RegistryPermissionException>(() => _dir.Registry().Reserve("web", "sleep"));
+    }
+
+    [Fact]
+    public void A_state_dir_owned_by_another_user_is_refused()
+    {
+        Assert.SkipUnless(Interop.Libc.getuid() == 0, "needs root to chown");
+        Directory.CreateDirectory(_dir.StateDir);
+        Assert.Equal(0, Chown(_dir.StateDir, 65534));
+
+        var error = Assert.Throws<RegistryPermissionException>(() => _dir.Registry().List());
+        Assert.Contains("uid 65534", error.Message);
+    }
+
+    [Fact]
+    public void A_missing_state_dir_lists_nothing_and_is_not_created_by_reading()
+    {
+        var listing = _dir.Registry().List();
+
+        Assert.Empty(listing.Entries);
+        Assert.False(Directory.Exists(_dir.StateDir));
+    }
+
+    [Fact]
+    public void The_default_state_dir_follows_the_user()
+    {
+        Assert.Equal("/run/outlive", ChildRegistry.DefaultStateDir(0, "/run/user/0"));
+        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "/run/user/1000"));
+        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, null));
+        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "relative"));
+        Assert.Equal("/xdg/outlive", ChildRegistry.DefaultStateDir(1000, "/xdg"));
+    }
+
+    private static int Chown(string path, uint uid) => NativeChown.chown(path, uid, uid);
+}
+
+internal static partial class NativeChown
+{
+    [System.Runtime.InteropServices.LibraryImport("libc", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    internal static partial int chown(string path, uint uid, uint gid);
+}
