@@ -16,8 +16,6 @@ internal static partial class Libc
 
 internal static partial class Libc
 {
-    internal const int O_CLOEXEC = 0x80000;
-
     [LibraryImport(Name, EntryPoint = "pipe2", SetLastError = true)]
     internal static unsafe partial int pipe2(int* fds, int flags);
 

@@ -9,6 +9,7 @@ internal static partial class Libc
     internal const int O_RDWR = 2;
     internal const int O_CREAT = 0x40;
     internal const int O_EXCL = 0x80;
+    internal const int O_APPEND = 0x400;
     internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
 

@@ -13,10 +13,6 @@ internal static partial class Libc
     internal const short POSIX_SPAWN_SETSIGMASK = 0x08;
     internal const short POSIX_SPAWN_SETSID = 0x80;
 
-    internal const int O_RDONLY = 0x0;
-    internal const int O_WRONLY = 0x1;
-    internal const int O_CREAT = 0x40;
-    internal const int O_APPEND = 0x400;
 
     /// <summary>Returns the error number (posix_spawn does not set errno); on success the child has exec'd.</summary>
     [LibraryImport(Name, EntryPoint = "posix_spawn")]
