@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Outlive.Spawn;
+
+namespace Outlive.Cli.Commands;
+
+/// <summary><c>outlive run [options] -- PROGRAM [ARGS…]</c>: start a detached child and return at once.</summary>
+internal static class RunCommand
+{
+    internal static Command Create()
+    {
+        var cwd = new Option<string?>("--cwd") { Description = "Working directory of the child (default: the current one)." };
+        var env = new Option<string[]>("--env") { Description = "Set K=V in the child's environment (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var unsetEnv = new Option<string[]>("--unset-env") { Description = "Remove K from the child's environment (repeatable)." };
+        var stdout = new Option<string?>("--stdout") { Description = "Append the child's stdout to FILE (default: /dev/null)." };
+        var stderr = new Option<string?>("--stderr") { Description = "Append the child's stderr to FILE (default: /dev/null)." };
+        var umask = new Option<string?>("--umask") { Description = "The child's umask, octal (e.g. 022)." };
+        var user = new Option<string?>("--user") { Description = "Run as this user (name or uid); needs root." };
+        var group = new Option<string?>("--group") { Description = "Run with this primary group (name or gid); needs root." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON object instead of the PID." };
+        var command = new Argument<string[]>("command") { Description = "The program and its arguments, after '--'.", Arity = ArgumentArity.OneOrMore };
+
+        var run = new Command("run", "Start PROGRAM detached (new session, clean signals and fds) and print its PID.")
+        {
+            cwd, env, unsetEnv, stdout, stderr, umask, user, group, json, command,
+        };
+        run.SetAction(parse =>
+        {
+            string[] argv = parse.GetValue(command)!;
+            if (argv[0].StartsWith('-'))
+                throw new UsageException($"unknown option '{argv[0]}' for run: options go before '--', the program after it");
+            var info = new DetachedStartInfo
+            {
+                Program = argv[0],
+                Arguments = argv[1..],
+                WorkingDirectory = parse.GetValue(cwd),
+                SetEnvironment = ParseAssignments(parse.GetValue(env) ?? []),
+                RemoveEnvironment = parse.GetValue(unsetEnv) ?? [],
+                StandardOutput = Output(parse.GetValue(stdout)),
+                StandardError = Output(parse.GetValue(stderr)),
+                Umask = ParseUmask(parse.GetValue(umask)),
+                User = parse.GetValue(user),
+                Group = parse.GetValue(group),
+            };
+            DetachedProcess child = DetachedProcess.Start(info);
+            if (parse.GetValue(json))
+                WriteJson(child);
+            else
+                Console.WriteLine(child.Pid.ToString(CultureInfo.InvariantCulture));
+            return ExitCodes.Ok;
+        });
+        return run;
+    }
+
+    private static OutputTarget Output(string? path) => path is null ? OutputTarget.Null : OutputTarget.AppendToFile(path);
+
+    private static Dictionary<string, string> ParseAssignments(string[] assignments)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string assignment in assignments)
+        {
+            int eq = assignment.IndexOf('=');
+            if (eq <= 0)
+                throw new UsageException($"--env '{assignment}' is not K=V: write it as NAME=value");
+            result[assignment[..eq]] = assignment[(eq + 1)..];
+        }
+        return result;
+    }
+
+    private static int? ParseUmask(string? text)
+    {
+        if (text is null)
+            return null;
+        try
+        {
+            int mask = Convert.ToInt32(text, 8);
+            if (mask is >= 0 and <= 0x1FF)
+                return mask;
+        }
+        catch (FormatException) { }
+        catch (OverflowException) { }
+        throw new UsageException($"--umask '{text}' is not an octal mask from 000 to 777: write it like 022");
+    }
+
+    private static void WriteJson(DetachedProcess child)
+    {
+        using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = false });
+        writer.WriteStartObject();
+        writer.WriteNumber("pid", child.Pid);
+        writer.WriteNumber("startTime", child.Identity.StartTimeTicks);
+        writer.WriteString("bootId", child.Identity.BootId);
+        writer.WriteString("executable", child.ExecutablePath);
+        writer.WriteString("strategy", "setsid");
+        writer.WriteEndObject();
+        writer.Flush();
+        Console.Out.WriteLine();
+    }
+}

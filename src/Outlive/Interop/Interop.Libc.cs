@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace Outlive.Interop;
+
+/// <summary>Every native call Outlive makes goes through this class: one partial file per syscall group.</summary>
+internal static partial class Libc
+{
+    internal const string Name = "libc";
+
+    internal const int EPERM = 1;
+    internal const int ENOENT = 2;
+    internal const int ESRCH = 3;
+    internal const int EINTR = 4;
+    internal const int EBADF = 9;
+    internal const int ECHILD = 10;
+    internal const int EAGAIN = 11;
+    internal const int EACCES = 13;
+    internal const int EEXIST = 17;
+    internal const int ENOTDIR = 20;
+    internal const int EINVAL = 22;
+    internal const int ELOOP = 40;
+    internal const int ENOEXEC = 8;
+
+    [LibraryImport(Name, EntryPoint = "strerror_r")]
+    private static unsafe partial byte* strerror_r(int errnum, byte* buf, nuint buflen);
+
+    /// <summary>The C library's text for an errno value (GNU strerror_r returns a pointer, not an int).</summary>
+    internal static unsafe string StrError(int errno)
+    {
+        byte* buffer = stackalloc byte[256];
+        byte* text = strerror_r(errno, buffer, 256);
+        return Marshal.PtrToStringUTF8((nint)text) ?? $"errno {errno}";
+    }
+}

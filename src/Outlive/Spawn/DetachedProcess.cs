@@ -1,0 +1,187 @@
+using System.Runtime.InteropServices;
+using Outlive.Interop;
+using Outlive.Procfs;
+
+namespace Outlive.Spawn;
+
+/// <summary>
+/// A child that is detached before it runs a single instruction of its program: new session, no
+/// controlling terminal, clean signal state, only the fds it was given. It keeps running when the
+/// caller exits or is killed (claim C1). Escaping systemd's service cgroup is a separate step.
+/// </summary>
+public sealed class DetachedProcess
+{
+    private DetachedProcess(int pid, ProcessIdentity identity, string executablePath, Task<ExitStatus?> exited)
+    {
+        Pid = pid;
+        Identity = identity;
+        ExecutablePath = executablePath;
+        Exited = exited;
+    }
+
+    public int Pid { get; }
+
+    /// <summary>Pid + start time + boot id: still names this process after the PID is reused.</summary>
+    public ProcessIdentity Identity { get; }
+
+    /// <summary>The file that was executed (after the PATH lookup).</summary>
+    public string ExecutablePath { get; }
+
+    /// <summary>
+    /// Completes when the child exits while this process lives (Outlive reaps it, so no zombie is left).
+    /// Null when the status was taken by another reaper.
+    /// </summary>
+    public Task<ExitStatus?> Exited { get; }
+
+    /// <summary>Starts the child; throws a <see cref="SpawnException"/> subtype and leaves nothing running on failure.</summary>
+    public static DetachedProcess Start(DetachedStartInfo info)
+    {
+        Prepared prepared = Prepare(info);
+        (int pid, ProcessIdentity identity) = Launch(prepared, prepared.Request);
+        return new DetachedProcess(pid, identity, prepared.Request.ExecutablePath, ChildReaper.Shared.Watch(pid));
+    }
+
+    internal static DetachedProcess FromReleased(int pid, ProcessIdentity identity, string executable, Task<ExitStatus?> exited) =>
+        new(pid, identity, executable, exited);
+
+    /// <summary>Everything checked and resolved before any process exists, so errors name the file or user.</summary>
+    internal sealed record Prepared(NativeSpawn.Request Request, Libc.UserEntry? User, uint? Gid, int? Umask, DetachedStartInfo Info);
+
+    internal static Prepared Prepare(DetachedStartInfo info)
+    {
+        string workingDirectory = CheckWorkingDirectory(info.WorkingDirectory);
+        Libc.UserEntry? user = info.User is null ? null : LookupUser(info.User);
+        uint? gid = info.Group is null ? user?.Gid : LookupGroup(info.Group);
+        if ((info.User ?? info.Group) is not null && !Environment.IsPrivilegedProcess)
+            throw new SpawnException($"starting as another user or group needs root: run as root or drop --user/--group", Libc.EPERM);
+
+        Dictionary<string, string> environment = ChildEnvironment.Build(info, user);
+        string executable = ProgramResolver.Resolve(info.Program, environment.GetValueOrDefault("PATH"), workingDirectory);
+        CheckOutput(info.StandardOutput);
+        CheckOutput(info.StandardError);
+
+        var request = new NativeSpawn.Request(
+            executable,
+            [info.Program, .. info.Arguments],
+            [.. environment.Select(pair => $"{pair.Key}={pair.Value}")],
+            info.WorkingDirectory is null ? null : workingDirectory,
+            info.StandardOutput,
+            info.StandardError,
+            info.PassedFds);
+        return new Prepared(request, user, gid, info.Umask, info);
+    }
+
+    /// <summary>Spawns <paramref name="request"/> with the prepared credentials and captures the child's identity.</summary>
+    internal static (int Pid, ProcessIdentity Identity) Launch(Prepared prepared, NativeSpawn.Request request)
+    {
+        int errno;
+        int pid = prepared.User is null && prepared.Gid is null && prepared.Umask is null
+            ? NativeSpawn.Spawn(request, out errno)
+            : SpawnOnOwnThread(request, prepared.User, prepared.Gid, prepared.Umask, out errno);
+        if (pid < 0)
+            throw FromErrno(errno, request.ExecutablePath, prepared.Info);
+
+        // Read the identity before the reaper can reap a child that exits at once: a zombie still has its stat.
+        return (pid, ProcessIdentity.TryCapture(pid) ?? new ProcessIdentity(pid, 0, BootId.Current));
+    }
+
+    /// <summary>
+    /// umask, uid and gid are per-thread in the kernel (after unshare(CLONE_FS) for the umask), and
+    /// posix_spawn's child copies them from the calling thread; a throwaway thread keeps the rest of the
+    /// process untouched, and nothing has to be restored.
+    /// </summary>
+    private static int SpawnOnOwnThread(NativeSpawn.Request request, Libc.UserEntry? user, uint? gid, int? umask, out int errno)
+    {
+        int pid = -1, error = 0;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                if (umask is { } mask)
+                {
+                    if (Libc.unshare(Libc.CLONE_FS) != 0)
+                        throw new SpawnException($"unshare(CLONE_FS) failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+                    Libc.umask((uint)mask);
+                }
+                if (user is { } u)
+                    SwitchThreadCredentials(u, gid ?? u.Gid);
+                else if (gid is { } g)
+                    CheckCredentialCall(Libc.ThreadSetResGid(g), $"gid {g}");
+                pid = NativeSpawn.Spawn(request, out error);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        })
+        { IsBackground = true, Name = "outlive-spawn-as" };
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+            throw failure;
+        errno = error;
+        return pid;
+    }
+
+    private static unsafe void SwitchThreadCredentials(Libc.UserEntry user, uint gid)
+    {
+        int count = 64;
+        uint* groups = stackalloc uint[64];
+        if (Libc.getgrouplist(user.Name, gid, groups, &count) < 0)
+            count = Math.Min(count, 64);
+        CheckCredentialCall(Libc.ThreadSetGroups(new ReadOnlySpan<uint>(groups, count)), $"groups of {user.Name}");
+        CheckCredentialCall(Libc.ThreadSetResGid(gid), $"gid {gid}");
+        CheckCredentialCall(Libc.ThreadSetResUid(user.Uid), $"user {user.Name}");
+    }
+
+    private static void CheckCredentialCall(int rc, string what)
+    {
+        if (rc != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new SpawnException($"cannot switch to {what}: {Libc.StrError(errno)}", errno);
+        }
+    }
+
+    private static string CheckWorkingDirectory(string? directory)
+    {
+        if (directory is null)
+            return Environment.CurrentDirectory;
+        string full = Path.GetFullPath(directory);
+        if (!Directory.Exists(full))
+        {
+            int errno = File.Exists(full) ? Libc.ENOTDIR : Libc.ENOENT;
+            throw new WorkingDirectoryException(
+                $"working directory {(errno == Libc.ENOTDIR ? "is not a directory" : "does not exist")}: {full}: create it or pick another --cwd",
+                errno, full);
+        }
+        return full;
+    }
+
+    private static Libc.UserEntry LookupUser(string user) =>
+        Libc.LookupUser(user) ?? throw new UnknownUserException($"unknown user '{user}': check the name with 'getent passwd {user}'");
+
+    private static uint LookupGroup(string group) =>
+        Libc.LookupGroup(group) ?? throw new UnknownUserException($"unknown group '{group}': check the name with 'getent group {group}'");
+
+    private static void CheckOutput(OutputTarget target)
+    {
+        if (target.Kind != OutputKind.File)
+            return;
+        string? dir = Path.GetDirectoryName(target.Path);
+        if (dir is not null && !Directory.Exists(dir))
+            throw new OutputFileException($"output directory does not exist: {dir}: create it or pick another file for {target.Path}", Libc.ENOENT, target.Path!);
+        if (Directory.Exists(target.Path))
+            throw new OutputFileException($"output path is a directory: {target.Path}: give a file path", Libc.EINVAL, target.Path!);
+    }
+
+    private static SpawnException FromErrno(int errno, string executable, DetachedStartInfo info) => errno switch
+    {
+        Libc.ENOENT => new ProgramNotFoundException(
+            $"cannot execute {executable}: {Libc.StrError(errno)} (a script's interpreter, or a file it needs, is missing)", errno, executable),
+        Libc.EACCES or Libc.ENOEXEC or Libc.EPERM => new ProgramNotExecutableException(
+            $"cannot execute {executable}{(info.User is null ? "" : $" as {info.User}")}: {Libc.StrError(errno)}", errno, executable),
+        _ => new SpawnException($"cannot start {executable}: {Libc.StrError(errno)}", errno, executable),
+    };
+}

@@ -1,0 +1,46 @@
+namespace Outlive.Spawn;
+
+/// <summary>
+/// What to start and how. Immutable: derive variants with <c>with { … }</c>.
+/// The child always starts in a new session (no controlling terminal), with an empty signal mask,
+/// default signal dispositions, stdin on /dev/null and no inherited fds other than <see cref="PassedFds"/>.
+/// </summary>
+public sealed record DetachedStartInfo
+{
+    /// <summary>A path, or a name looked up on PATH like execvp does (the child's PATH when set).</summary>
+    public required string Program { get; init; }
+
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>Null: the caller's working directory.</summary>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>False starts from an empty environment (only <see cref="SetEnvironment"/>).</summary>
+    public bool InheritEnvironment { get; init; } = true;
+
+    public IReadOnlyDictionary<string, string> SetEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<string> RemoveEnvironment { get; init; } = [];
+
+    /// <summary>
+    /// Keep NOTIFY_SOCKET, LISTEN_* and WATCHDOG_* from the caller. Off by default: a detached child
+    /// must not talk to its parent's unit (sd_notify, socket activation, watchdog).
+    /// </summary>
+    public bool KeepSystemdEnvironment { get; init; }
+
+    public OutputTarget StandardOutput { get; init; } = OutputTarget.Null;
+
+    public OutputTarget StandardError { get; init; } = OutputTarget.Null;
+
+    /// <summary>The child's umask, e.g. 0o022; null keeps the caller's.</summary>
+    public int? Umask { get; init; }
+
+    /// <summary>Run as this user (name or uid); needs root. Sets HOME, USER and LOGNAME unless given.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Primary group (name or gid); defaults to the user's.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Caller's fds handed to the child on purpose, as fd 3, 4, … in this order (like LISTEN_FDS).</summary>
+    public IReadOnlyList<int> PassedFds { get; init; } = [];
+}

@@ -1,0 +1,136 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Outlive.Interop;
+
+namespace Outlive.Spawn;
+
+/// <summary>One posix_spawn call with Outlive's attributes; everything it allocates is freed before it returns.</summary>
+internal static unsafe class NativeSpawn
+{
+    internal sealed record Request(
+        string ExecutablePath,
+        IReadOnlyList<string> Argv,
+        IReadOnlyList<string> Environment,
+        string? WorkingDirectory,
+        OutputTarget Stdout,
+        OutputTarget Stderr,
+        IReadOnlyList<int> PassedFds);
+
+    private const int FirstPassedFd = 3;
+
+    /// <summary>Returns the child's pid, or throws with the errno posix_spawn returned.</summary>
+    internal static int Spawn(Request request, out int errno)
+    {
+        var strings = new NativeStrings();
+        // Copies of the passed fds above the target range, so dup2 into 3, 4, … cannot clobber a source.
+        var passedCopies = new List<int>(request.PassedFds.Count);
+        byte* attr = stackalloc byte[Libc.PosixSpawnAttrSize];
+        byte* actions = stackalloc byte[Libc.PosixSpawnFileActionsSize];
+        byte* signals = stackalloc byte[Libc.SigSetSize];
+        Libc.posix_spawnattr_init(attr);
+        Libc.posix_spawn_file_actions_init(actions);
+        try
+        {
+            Check(Libc.posix_spawnattr_setflags(attr,
+                Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF));
+            new Span<byte>(signals, Libc.SigSetSize).Clear();
+            Check(Libc.posix_spawnattr_setsigmask(attr, signals));
+            // Signals 1..64 back to SIG_DFL. Set by hand: glibc's sigfillset leaves out its internal
+            // signals 32 and 33, which its spawn code would then set to SIG_IGN in the child.
+            *(ulong*)signals = ulong.MaxValue;
+            Check(Libc.posix_spawnattr_setsigdefault(attr, signals));
+
+            Check(Libc.posix_spawn_file_actions_addopen(actions, 0, strings.Add("/dev/null"), Libc.O_RDONLY, 0));
+            AddOutput(actions, strings, 1, request.Stdout);
+            if (request.Stderr.Kind == OutputKind.File && request.Stderr == request.Stdout)
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2));
+            else
+                AddOutput(actions, strings, 2, request.Stderr);
+
+            int firstFree = FirstPassedFd + request.PassedFds.Count;
+            foreach (int fd in request.PassedFds)
+            {
+                int copy = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, firstFree);
+                if (copy < 0)
+                {
+                    int e = Marshal.GetLastPInvokeError();
+                    throw new SpawnException($"cannot pass fd {fd} to the child: {Libc.StrError(e)}", e);
+                }
+                passedCopies.Add(copy);
+            }
+            for (int i = 0; i < passedCopies.Count; i++)
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, passedCopies[i], FirstPassedFd + i));
+            Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, firstFree));
+
+            if (request.WorkingDirectory is not null)
+                Check(Libc.posix_spawn_file_actions_addchdir_np(actions, strings.Add(request.WorkingDirectory)));
+
+            byte* path = strings.Add(request.ExecutablePath);
+            byte** argv = strings.AddArray(request.Argv);
+            byte** envp = strings.AddArray(request.Environment);
+            errno = Libc.posix_spawn(out int pid, path, actions, attr, argv, envp);
+            return errno == 0 ? pid : -1;
+        }
+        finally
+        {
+            foreach (int copy in passedCopies)
+                Libc.close(copy);
+            Libc.posix_spawn_file_actions_destroy(actions);
+            Libc.posix_spawnattr_destroy(attr);
+            strings.Dispose();
+        }
+    }
+
+    private static void AddOutput(byte* actions, NativeStrings strings, int fd, OutputTarget target)
+    {
+        switch (target.Kind)
+        {
+            case OutputKind.Null:
+                Check(Libc.posix_spawn_file_actions_addopen(actions, fd, strings.Add("/dev/null"), Libc.O_WRONLY, 0));
+                break;
+            case OutputKind.File:
+                Check(Libc.posix_spawn_file_actions_addopen(actions, fd, strings.Add(target.Path!),
+                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0b110_100_000));
+                break;
+        }
+    }
+
+    private static void Check(int rc)
+    {
+        if (rc != 0)
+            throw new SpawnException($"preparing posix_spawn failed: {Libc.StrError(rc)}", rc);
+    }
+
+    /// <summary>NUL-terminated UTF-8 strings and NULL-terminated pointer arrays in native memory.</summary>
+    private sealed class NativeStrings : IDisposable
+    {
+        private readonly List<nint> _blocks = [];
+
+        public byte* Add(string s)
+        {
+            int length = Encoding.UTF8.GetByteCount(s);
+            byte* block = (byte*)NativeMemory.Alloc((nuint)length + 1);
+            _blocks.Add((nint)block);
+            Encoding.UTF8.GetBytes(s, new Span<byte>(block, length));
+            block[length] = 0;
+            return block;
+        }
+
+        public byte** AddArray(IReadOnlyList<string> items)
+        {
+            byte** array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(nint));
+            _blocks.Add((nint)array);
+            for (int i = 0; i < items.Count; i++)
+                array[i] = Add(items[i]);
+            array[items.Count] = null;
+            return array;
+        }
+
+        public void Dispose()
+        {
+            foreach (nint block in _blocks)
+                NativeMemory.Free((void*)block);
+            _blocks.Clear();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace Outlive.Tests.Support;
+
+/// <summary>Paths in the checkout and its build output, found from the test assembly's own location.</summary>
+internal static class Repo
+{
+    internal static string Root { get; } = FindRoot();
+
+    /// <summary>debug or release: whatever this test assembly was built as.</summary>
+    internal static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name;
+
+    /// <summary>The built <c>outlive</c> command.</summary>
+    internal static string Cli => Path.Combine(Root, "artifacts", "bin", "Outlive.Cli", Configuration, "outlive");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Outlive.slnx")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("Outlive.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    internal sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    /// <summary>Runs a command to its end with optional extra environment; stdin is /dev/null.</summary>
+    internal static Result Run(string program, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string arg in args)
+            psi.ArgumentList.Add(arg);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+            psi.Environment[k] = v;
+        using var process = Process.Start(psi)!;
+        process.StandardInput.Close();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} did not finish in 60 s");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>A fresh directory under /var/tmp (never the machine's /tmp), removed by Dispose.</summary>
+    internal sealed class ScratchDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateDirectory($"/var/tmp/outlive-tests-{Guid.NewGuid():N}").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
