@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Outlive.Spawn;
 
 namespace ExecTest;
 
@@ -19,5 +20,8 @@ internal static class ChildMethods
             using var process = Process.Start(new ProcessStartInfo(program, arguments) { UseShellExecute = false })!;
             return process.Id;
         },
+        // The seed's Setsid: true, through Outlive's core: a new session, detached from the parent's.
+        ["setsid"] = (program, arguments) =>
+            DetachedProcess.Start(new DetachedStartInfo { Program = program, Arguments = arguments }).Pid,
     };
 }
