@@ -228,12 +228,14 @@ public sealed class SystemdBed : IDisposable
 
     /// <summary>
     /// The cgroup-v2 path of a bed PID as the bed sees it (the <c>0::</c> line of /proc/PID/cgroup; the bed
-    /// also lists the host's v1 hierarchies, which say nothing about units). Null when no such process.
+    /// also lists the host's v1 hierarchies, which say nothing about units). Read from inside the bed
+    /// because the kernel renders the path relative to the reader's cgroup namespace. Null when no such process.
     /// </summary>
-    public string? TryReadUnifiedCgroup(int pid)
+    public async Task<string?> TryReadUnifiedCgroupAsync(int pid)
     {
-        string? text = TryReadFile($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cgroup");
-        return text?.Split('\n').FirstOrDefault(line => line.StartsWith("0::", StringComparison.Ordinal))?[3..];
+        BedCommandResult result = await RunAsync("cat", $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cgroup");
+        return result.ExitCode != 0 ? null
+            : result.Stdout.Split('\n').FirstOrDefault(line => line.StartsWith("0::", StringComparison.Ordinal))?[3..];
     }
 
     /// <summary>Writes unit files into the bed's /etc/systemd/system and reloads systemd once for all of them.</summary>

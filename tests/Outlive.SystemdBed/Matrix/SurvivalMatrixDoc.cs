@@ -51,7 +51,7 @@ internal static class SurvivalMatrixDoc
                 $"- KillMode={group.Key.KillModeValue}, `{group.Key.ActionText}` ({string.Join(", ", group.Select(x => x.Cell.Method.Name).Distinct())}): `{group.Key.Line}`");
         }
         if (!any)
-            md.AppendLine("- (no lines about left-over processes or KillMode=none)");
+            md.AppendLine("- (no \"Found left-over process\" or \"Unit uses KillMode=none\" lines)");
         md.AppendLine();
 
         md.AppendLine("## The seed's claims against this run");
@@ -66,7 +66,7 @@ internal static class SurvivalMatrixDoc
                 $"({shown.Length - disagreeing.Length} of {shown.Length} cells agree{(disagreeing.Length > 0 ? "; not in: " + string.Join("; ", disagreeing.Select(o => o.Cell.ToString())) : "")}).");
             if (claim.Id is "C4" or "C8" && shown.Any(o => o.ChildAlive && o.ChildCgroup == o.ServiceCgroup))
                 md.AppendLine("  The surviving child **stays in the service's cgroup** (`/system.slice/<unit>`): systemd still counts it " +
-                    "against the service, and a later stop with another KillMode, or a restart, finds it there.");
+                    "against the service, and a restart logs it as a left-over process (see the journal section).");
             if (claim.Id == "C9" && disagreeing.Length > 0)
                 md.AppendLine("  A service has no controlling terminal (systemd starts it in a session of its own with stdin on /dev/null), " +
                     "so when its main process exits there is no hang-up to deliver: the plain child survived exactly like the setsid one. " +

@@ -52,7 +52,7 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
 
     private static string UnitFile(MatrixCell cell) => $"""
         [Unit]
-        Description=Survival matrix cell: {cell}
+        Description=Survival matrix cell {cell.Tag}
 
         [Service]
         Type=exec
@@ -83,7 +83,7 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
         }
 
         string[] journal = (await bed.ReadJournalAsync(cell.UnitName))
-            .Where(line => line.Contains("left-over", StringComparison.Ordinal) || line.Contains("KillMode=none", StringComparison.Ordinal))
+            .Where(line => line.Contains("Found left-over process", StringComparison.Ordinal) || line.Contains("Unit uses KillMode=none", StringComparison.Ordinal))
             .Select(line => line.Replace(pair.ChildPid.ToString(CultureInfo.InvariantCulture), "<child pid>", StringComparison.Ordinal)
                 .Replace(pair.MainPid.ToString(CultureInfo.InvariantCulture), "<main pid>", StringComparison.Ordinal))
             .ToArray();
@@ -94,7 +94,7 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
             pair.ChildPid,
             childAlive,
             childAlive ? bed.TryReadProcStat(pair.ChildPid)?.ParentPid : null,
-            childAlive ? bed.TryReadUnifiedCgroup(pair.ChildPid) : null,
+            childAlive ? await bed.TryReadUnifiedCgroupAsync(pair.ChildPid) : null,
             bed.IsAlive(pair.MainPid, pair.MainStartTime),
             await bed.ShowPropertyAsync(cell.UnitName, "ActiveState"),
             journal);
