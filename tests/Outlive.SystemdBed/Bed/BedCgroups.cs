@@ -43,8 +43,15 @@ internal static class BedCgroups
             // Only names this code makes (PID-STARTTIME-N) are ours to judge; leave any other alone.
             if (ParseOwner(Path.GetFileName(dir)) is not { } owner || OwnerIsAlive(owner.Pid, owner.StartTime))
                 continue;
-            KillAndRemove(dir, TimeSpan.FromSeconds(10));
-            removed.Add(dir);
+            try
+            {
+                KillAndRemove(dir, TimeSpan.FromSeconds(10));
+                removed.Add(dir);
+            }
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
+            {
+                // Another run's cleanup removed it first.
+            }
         }
         return removed;
     }

@@ -113,7 +113,7 @@ public sealed class SystemdBed : IDisposable
         start.Environment["PATH"] = BedPath;
         foreach (string arg in (string[])[
             "-c", "echo $$ > \"$1/cgroup.procs\" && shift && exec \"$@\"", "sh", cgroup,
-            "unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--cgroup", "--propagation", "private",
+            "unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "--net", "--cgroup", "--propagation", "private",
             "/bin/bash", "-c", BootScript, "outlive-bed-boot", sharedHostDirectory])
             start.ArgumentList.Add(arg);
 

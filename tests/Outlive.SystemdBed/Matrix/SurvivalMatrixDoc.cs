@@ -20,7 +20,7 @@ internal static class SurvivalMatrixDoc
         md.AppendLine(CultureInfo.InvariantCulture,
             $"Measured on **{bed.SystemdVersion}** (kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}), running as PID 1 " +
             $"in the test bed (private namespaces, overlay of `/`), on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. " +
-            $"Bed boot: {bed.BootTime.TotalSeconds:F1} s; all {ordered.Length} cells, run concurrently: {runTime.TotalSeconds:F1} s.");
+            $"Bed boot: {bed.BootTime.TotalSeconds:F1} s (units failed at boot, not ours: {(bed.FailedUnitsAtBoot.Count == 0 ? "none" : string.Join(", ", bed.FailedUnitsAtBoot))}); all {ordered.Length} cells, run concurrently: {runTime.TotalSeconds:F1} s.");
         md.AppendLine();
         md.AppendLine("Each cell is its own unit `matrix-<KillMode>-<method>-<action>.service` with `Type=exec` running " +
             "`samples/ExecTest` (`exectest --method <method>`), which starts `sleep 100000` as its child and records both PIDs " +
@@ -41,14 +41,16 @@ internal static class SurvivalMatrixDoc
 
         md.AppendLine("## What systemd wrote to the journal");
         md.AppendLine();
-        var notable = ordered.SelectMany(o => o.NotableJournalLines.Select(line => (o.Cell, Line: line.Replace(o.Cell.UnitName, "<unit>", StringComparison.Ordinal))))
-            .GroupBy(x => (x.Cell.KillModeValue, x.Cell.ActionText, x.Line));
+        var notable = ordered
+            .SelectMany(o => o.NotableJournalLines.Select(line => (o.Cell, Line: line.Replace(o.Cell.UnitName, "<unit>", StringComparison.Ordinal))))
+            .GroupBy(x => (x.Cell.KillModeValue, x.Line));
         bool any = false;
-        foreach (var group in notable.OrderBy(g => g.Key.KillModeValue).ThenBy(g => g.Key.ActionText))
+        foreach (var group in notable.OrderBy(g => g.Key.KillModeValue).ThenBy(g => g.Key.Line))
         {
             any = true;
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"- KillMode={group.Key.KillModeValue}, `{group.Key.ActionText}` ({string.Join(", ", group.Select(x => x.Cell.Method.Name).Distinct())}): `{group.Key.Line}`");
+            string actions = string.Join(", ", group.Select(x => $"`{x.Cell.ActionText}`").Distinct());
+            string methods = string.Join(", ", group.Select(x => x.Cell.Method.Name).Distinct());
+            md.AppendLine(CultureInfo.InvariantCulture, $"- KillMode={group.Key.KillModeValue} ({methods}; {actions}): `{group.Key.Line}`");
         }
         if (!any)
             md.AppendLine("- (no \"Found left-over process\" or \"Unit uses KillMode=none\" lines)");
