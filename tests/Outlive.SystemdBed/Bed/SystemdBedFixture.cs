@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Outlive.SystemdBed.Bed;
 
 /// <summary>
@@ -36,9 +34,8 @@ public sealed class SystemdBedFixture : IAsyncLifetime
             try
             {
                 _bed = await SystemdBed.BootAsync(RepoLayout.Artifacts, BootTimeout);
-                Trace.WriteLine($"systemd bed: booted {_bed.SystemdVersion} in {_bed.BootTime.TotalSeconds:F2} s, " +
-                    $"failed units: [{string.Join(", ", _bed.FailedUnitsAtBoot)}], leftover beds removed: {_bed.RemovedLeftovers.Count}");
-                Console.Error.WriteLine($"systemd bed: booted {_bed.SystemdVersion} in {_bed.BootTime.TotalSeconds:F2} s (host pid {_bed.HostPid}); " +
+                // Shown with the run's output (and in docs/survival-matrix.md): boot time is worth watching.
+                TestContext.Current.SendDiagnosticMessage($"systemd bed: booted {_bed.SystemdVersion} in {_bed.BootTime.TotalSeconds:F2} s (host pid {_bed.HostPid}); " +
                     $"failed units: [{string.Join(", ", _bed.FailedUnitsAtBoot)}]; leftover beds removed: {_bed.RemovedLeftovers.Count}");
                 return;
             }
