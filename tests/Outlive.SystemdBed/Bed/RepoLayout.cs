@@ -1,0 +1,28 @@
+namespace Outlive.SystemdBed.Bed;
+
+/// <summary>Where the repository and its build output are, found from the test assembly's location.</summary>
+public static class RepoLayout
+{
+    /// <summary>The folder holding Outlive.slnx, found by walking up from the test binaries.</summary>
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The build output (UseArtifactsOutput): shared into the bed at the same path.</summary>
+    public static string Artifacts => Path.Combine(Root, "artifacts");
+
+    /// <summary>The exectest binary of the same configuration as these tests (artifacts/bin/ExecTest/&lt;config&gt;/exectest).</summary>
+    public static string ExecTest =>
+        Path.Combine(Artifacts, "bin", "ExecTest", new DirectoryInfo(AppContext.BaseDirectory).Name, "exectest");
+
+    /// <summary>The dotnet install that runs these tests; exectest in the bed uses the same one (DOTNET_ROOT).</summary>
+    public static string DotnetRoot =>
+        // .../dotnet/shared/Microsoft.NETCore.App/<version>/
+        Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Outlive.slnx")))
+                return dir.FullName;
+        throw new InvalidOperationException($"no Outlive.slnx above {AppContext.BaseDirectory}");
+    }
+}

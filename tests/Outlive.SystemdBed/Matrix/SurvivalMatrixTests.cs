@@ -1,0 +1,46 @@
+namespace Outlive.SystemdBed.Matrix;
+
+using Outlive.SystemdBed.Bed;
+
+/// <summary>Each cell of the survival matrix, observed in real systemd, against what systemd 252 was seen to do.</summary>
+[Collection(SystemdBedCollection.Name)]
+public sealed class SurvivalMatrixTests(SurvivalMatrixFixture matrix) : IClassFixture<SurvivalMatrixFixture>
+{
+    public static TheoryData<string> Cells => new(MatrixCell.All.Select(cell => cell.UnitName));
+
+    [Theory]
+    [MemberData(nameof(Cells))]
+    public void The_child_meets_the_fate_expected_for_its_KillMode_method_and_parent_action(string unit)
+    {
+        MatrixCell cell = MatrixCell.All.Single(c => c.UnitName == unit);
+        CellObservation observed = matrix.Observation(cell);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{cell} [{string.Join(", ", SeedClaim.ShownBy(cell).Select(c => c.Id))}]: child {(observed.ChildAlive ? "alive" : "dead")}, " +
+            $"PPID {observed.ChildParentPid}, cgroup {observed.ChildCgroup}, unit {observed.UnitStateAfter}");
+
+        Assert.Null(observed.Mismatch());
+    }
+
+    [Theory]
+    [MemberData(nameof(MethodNames))]
+    public void Restarting_a_KillMode_process_service_logs_its_left_over_child(string method)
+    {
+        CellObservation observed = matrix.Observation(Cell(KillMode.Process, method, ParentAction.Restart));
+
+        Assert.Contains(observed.NotableJournalLines, line => line.Contains("Found left-over process <child pid> (sleep)", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(MethodNames))]
+    public void A_KillMode_none_service_is_warned_about_as_unsafe(string method)
+    {
+        CellObservation observed = matrix.Observation(Cell(KillMode.None, method, ParentAction.Stop));
+
+        Assert.Contains(observed.NotableJournalLines, line => line.Contains("Unit uses KillMode=none. This is unsafe", StringComparison.Ordinal));
+    }
+
+    public static TheoryData<string> MethodNames => new(ChildMethod.All.Select(method => method.Name));
+
+    private static MatrixCell Cell(KillMode killMode, string method, ParentAction action) =>
+        MatrixCell.All.Single(c => c.KillMode == killMode && c.Method.Name == method && c.Action == action);
+}
