@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Outlive;
 using Outlive.Spawn;
+using Outlive.Systemd.Escape;
 
 namespace ExecTest;
 
@@ -23,5 +25,18 @@ internal static class ChildMethods
         // The seed's Setsid: true, through Outlive's core: a new session, detached from the parent's.
         ["setsid"] = (program, arguments) =>
             DetachedProcess.Start(new DetachedStartInfo { Program = program, Arguments = arguments }).Pid,
+        // Outlive's escapes: the child in a transient unit of its own, or whatever auto decides here.
+        ["scope"] = (program, arguments) => Escape(EscapeStrategy.Scope, program, arguments),
+        ["service"] = (program, arguments) => Escape(EscapeStrategy.Service, program, arguments),
+        ["auto"] = (program, arguments) => Escape(EscapeStrategy.Auto, program, arguments),
     };
+
+    private static int Escape(EscapeStrategy strategy, string program, string[] arguments)
+    {
+        LaunchedChild child = Launcher.StartAsync(
+            new DetachedStartInfo { Program = program, Arguments = arguments },
+            new EscapeOptions { Strategy = strategy, Name = "exectest" }).GetAwaiter().GetResult();
+        Console.WriteLine($"exectest: {child.Strategy} child {child.Pid} in {child.Unit ?? "the service's cgroup"}: {child.Reason}");
+        return child.Pid;
+    }
 }

@@ -1,7 +1,6 @@
-namespace Outlive.SystemdBed.Matrix;
+using Outlive.Systemd;
 
-/// <summary>The service's KillMode= (systemd.kill(5)); ControlGroup is systemd's default.</summary>
-public enum KillMode { ControlGroup, Mixed, Process, None }
+namespace Outlive.SystemdBed.Matrix;
 
 /// <summary>What happens to the service's main process (exectest) after it started its child.</summary>
 public enum ParentAction { Stop, Restart, KillMain9, KillMainInt }
@@ -29,7 +28,21 @@ public sealed record ChildMethod(string Name, Func<KillMode, ParentAction, Expec
     [
         new("plain", StaysInTheServiceCgroup),
         new("setsid", StaysInTheServiceCgroup),
+        new("scope", InItsOwnScope),
+        new("service", (_, _) => new(true, ChildParent.Init, ChildHome.OwnUnit)),
+        new("auto", (killMode, action) => killMode is KillMode.ControlGroup or KillMode.Mixed
+            ? InItsOwnScope(killMode, action)
+            : StaysInTheServiceCgroup(killMode, action)),
     ];
+
+    /// <summary>
+    /// Outlive's scope escape: the child is exectest's own child, in a scope of its own, so every action
+    /// leaves it alive; it is reparented to PID 1 when exectest dies (with none, stop/restart leave exectest up).
+    /// </summary>
+    private static ExpectedFate InItsOwnScope(KillMode killMode, ParentAction action) =>
+        killMode == KillMode.None && action is ParentAction.Stop or ParentAction.Restart
+            ? new(true, ChildParent.OriginalMain, ChildHome.OwnUnit)
+            : new(true, ChildParent.Init, ChildHome.OwnUnit);
 
     /// <summary>
     /// As observed on systemd 252: a child that stays in the service's cgroup shares its fate whatever its
@@ -60,14 +73,7 @@ public sealed record MatrixCell(KillMode KillMode, ChildMethod Method, ParentAct
 
     public ExpectedFate Expected => Method.Expect(KillMode, Action);
 
-    public string KillModeValue => KillMode switch
-    {
-        KillMode.ControlGroup => "control-group",
-        KillMode.Mixed => "mixed",
-        KillMode.Process => "process",
-        KillMode.None => "none",
-        _ => throw new ArgumentOutOfRangeException(nameof(KillMode)),
-    };
+    public string KillModeValue => KillMode.ToSystemdString();
 
     public string ActionText => Action switch
     {

@@ -1,3 +1,4 @@
+using Outlive.Systemd;
 namespace Outlive.SystemdBed.Matrix;
 
 /// <summary>

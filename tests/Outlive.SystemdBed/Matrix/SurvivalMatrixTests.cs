@@ -1,3 +1,4 @@
+using Outlive.Systemd;
 namespace Outlive.SystemdBed.Matrix;
 
 using Outlive.SystemdBed.Bed;
@@ -22,7 +23,7 @@ public sealed class SurvivalMatrixTests(SurvivalMatrixFixture matrix) : IClassFi
     }
 
     [Theory]
-    [MemberData(nameof(MethodNames))]
+    [MemberData(nameof(MethodsWhoseChildStaysInTheService))]
     public void Restarting_a_KillMode_process_service_logs_its_left_over_child(string method)
     {
         CellObservation observed = matrix.Observation(Cell(KillMode.Process, method, ParentAction.Restart));
@@ -39,7 +40,24 @@ public sealed class SurvivalMatrixTests(SurvivalMatrixFixture matrix) : IClassFi
         Assert.Contains(observed.NotableJournalLines, line => line.Contains("Unit uses KillMode=none. This is unsafe", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [MemberData(nameof(MethodsWhoseChildEscapes))]
+    public void An_escaped_child_is_not_a_left_over_process_of_the_restarted_service(string method)
+    {
+        CellObservation observed = matrix.Observation(Cell(KillMode.Process, method, ParentAction.Restart));
+
+        Assert.True(observed.ChildAlive);
+        Assert.DoesNotContain(observed.NotableJournalLines, line => line.Contains("Found left-over process <child pid>", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string> MethodNames => new(ChildMethod.All.Select(method => method.Name));
+
+    public static TheoryData<string> MethodsWhoseChildStaysInTheService => new(MethodsByHomeUnderKillModeProcess(ChildHome.ServiceCgroup));
+
+    public static TheoryData<string> MethodsWhoseChildEscapes => new(MethodsByHomeUnderKillModeProcess(ChildHome.OwnUnit));
+
+    private static IEnumerable<string> MethodsByHomeUnderKillModeProcess(ChildHome home) =>
+        ChildMethod.All.Where(m => m.Expect(KillMode.Process, ParentAction.Restart).Home == home).Select(m => m.Name);
 
     private static MatrixCell Cell(KillMode killMode, string method, ParentAction action) =>
         MatrixCell.All.Single(c => c.KillMode == killMode && c.Method.Name == method && c.Action == action);
