@@ -13,6 +13,10 @@ public static class RepoLayout
     public static string ExecTest =>
         Path.Combine(Artifacts, "bin", "ExecTest", new DirectoryInfo(AppContext.BaseDirectory).Name, "exectest");
 
+    /// <summary>The built <c>outlive</c> command of the same configuration (runs in the bed with DOTNET_ROOT set).</summary>
+    public static string Cli =>
+        Path.Combine(Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
+
     /// <summary>The dotnet install that runs these tests; exectest in the bed uses the same one (DOTNET_ROOT).</summary>
     public static string DotnetRoot =>
         // .../dotnet/shared/Microsoft.NETCore.App/<version>/
