@@ -13,6 +13,9 @@ internal static class Repo
     /// <summary>The built <c>outlive</c> command.</summary>
     internal static string Cli => Path.Combine(Root, "artifacts", "bin", "Outlive.Cli", Configuration, "outlive");
 
+    /// <summary>The seed's exectest: a long-lived parent that starts one child by a chosen method.</summary>
+    internal static string ExecTest => Path.Combine(Root, "artifacts", "bin", "ExecTest", Configuration, "exectest");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
