@@ -75,6 +75,19 @@ internal static class SurvivalMatrixDoc
                     "setsid matters for a child of a terminal session (C1), not for a service's child.");
         }
         md.AppendLine();
+
+        md.AppendLine("## Outlive's escape columns (what the seed does not mention)");
+        md.AppendLine();
+        foreach (ChildMethod method in ChildMethod.All.Where(m => m.Name is not ("plain" or "setsid")))
+        {
+            CellObservation[] cells = ordered.Where(o => o.Cell.Method == method).ToArray();
+            int survived = cells.Count(o => o.ChildAlive);
+            int ownUnit = cells.Count(o => o.ChildAlive && o.ChildCgroup != o.ServiceCgroup);
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"- **{method.Name}**: the child survived {survived} of {cells.Length} cells (every KillMode, every action); in a unit of its own in {ownUnit}, " +
+                "with the service left at its KillMode and no \"Found left-over process\" line for the child.");
+        }
+        md.AppendLine();
         md.AppendLine("Regenerate: `dotnet test --project tests/Outlive.SystemdBed` as root (see tests/Outlive.SystemdBed).");
         return md.ToString();
     }
