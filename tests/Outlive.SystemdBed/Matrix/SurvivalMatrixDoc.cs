@@ -84,8 +84,7 @@ internal static class SurvivalMatrixDoc
             int survived = cells.Count(o => o.ChildAlive);
             int ownUnit = cells.Count(o => o.ChildAlive && o.ChildCgroup != o.ServiceCgroup);
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"- **{method.Name}**: the child survived {survived} of {cells.Length} cells (every KillMode, every action); in a unit of its own in {ownUnit}, " +
-                "with the service left at its KillMode and no \"Found left-over process\" line for the child.");
+                $"- **{method.Name}**: the child survived {survived} of {cells.Length} cells; it was in a unit of its own in {ownUnit} (the others: KillMode process/none, where auto keeps setsid).");
         }
         md.AppendLine();
         md.AppendLine("Regenerate: `dotnet test --project tests/Outlive.SystemdBed` as root (see tests/Outlive.SystemdBed).");
