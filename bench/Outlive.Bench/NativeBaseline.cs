@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Outlive.Bench;
+
+/// <summary>The C floor (spawn_baseline.c), built with gcc -O2 into the runner's work directory.</summary>
+internal sealed class NativeBaseline
+{
+    private readonly string _executable;
+
+    private NativeBaseline(string executable) => _executable = executable;
+
+    public static NativeBaseline Build(BenchSettings settings)
+    {
+        string source = Path.Combine(AppContext.BaseDirectory, "spawn_baseline.c");
+        string executable = Path.Combine(settings.WorkDirectory, "spawn_baseline");
+        RunToEnd("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", executable, source, "-lpthread"]);
+        return new NativeBaseline(executable);
+    }
+
+    /// <summary>µs until posix_spawn returned, one per call, as timed by the C program itself.</summary>
+    public IReadOnlyList<double> TimeCalls(int calls) =>
+        [.. Lines(RunToEnd(_executable, ["calls", Invariant(calls)])).Select(ns => ns / 1000.0)];
+
+    /// <summary>Wall-clock µs per child for <paramref name="threads"/> loops of start-and-wait.</summary>
+    public double MicrosecondsPerChild(int threads, int perThread) =>
+        Lines(RunToEnd(_executable, ["throughput", Invariant(threads), Invariant(perThread)])).Single() / 1000.0 / (threads * perThread);
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static IEnumerable<double> Lines(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => double.Parse(line, CultureInfo.InvariantCulture));
+
+    /// <summary>Runs a command to its end and returns its stdout; throws with its stderr when it fails.</summary>
+    public static string RunToEnd(string program, IEnumerable<string> arguments)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+            psi.ArgumentList.Add(argument);
+        using Process process = Process.Start(psi)!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{program} {string.Join(' ', psi.ArgumentList)} exited {process.ExitCode}: {stderr.Result.Trim()}");
+        return stdout;
+    }
+}

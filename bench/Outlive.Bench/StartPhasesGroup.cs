@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Outlive.Spawn;
+
+namespace Outlive.Bench;
+
+/// <summary>
+/// Where DetachedProcess.Start spends its time: the same steps it takes for { Program = "/bin/true" },
+/// called one by one through the library's internal pieces, each timed with Stopwatch.
+/// Keep in step with DetachedProcess.Start.
+/// </summary>
+internal sealed class StartPhasesGroup : IBenchGroup
+{
+    private static readonly string[] Phases =
+    [
+        "working directory (Environment.CurrentDirectory)",
+        "environment block (ChildEnvironment.Build)",
+        "program lookup (ProgramResolver.Resolve)",
+        "request: argv + \"K=V\" strings",
+        "NativeSpawn.Spawn: UTF-8 marshalling + posix_spawn",
+        "identity (/proc/PID/stat)",
+        "reaper: pidfd_open + epoll_ctl",
+        "sum of the phases",
+    ];
+
+    public string Name => "start phases";
+
+    public GroupResult Run(BenchSettings settings)
+    {
+        var info = new DetachedStartInfo { Program = "/bin/true" };
+        var samples = Phases.Select(_ => new List<double>()).ToArray();
+        var phaseTimes = new double[Phases.Length];
+        for (int i = 0; i < 20 + settings.SpawnRounds * settings.SpawnBatch; i++)
+        {
+            TimeOneStart(info, phaseTimes);
+            if (i < 20)
+                continue;
+            for (int p = 0; p < Phases.Length; p++)
+                samples[p].Add(phaseTimes[p]);
+        }
+        return new GroupResult(Name,
+            "µs per phase of one DetachedProcess.Start of /bin/true, the steps called one by one; one sample per start",
+            [.. Phases.Select((phase, p) => new CaseResult(phase, Summary.Of(samples[p])))],
+            HasBaseline: false, [], []);
+    }
+
+    private static void TimeOneStart(DetachedStartInfo info, double[] phaseTimes)
+    {
+        long mark = Stopwatch.GetTimestamp();
+        double Lap()
+        {
+            long now = Stopwatch.GetTimestamp();
+            double elapsed = Stopwatch.GetElapsedTime(mark, now).TotalMicroseconds;
+            mark = now;
+            return elapsed;
+        }
+
+        string workingDirectory = Environment.CurrentDirectory;
+        phaseTimes[0] = Lap();
+        Dictionary<string, string> environment = ChildEnvironment.Build(info, null);
+        phaseTimes[1] = Lap();
+        string executable = ProgramResolver.Resolve(info.Program, environment.GetValueOrDefault("PATH"), workingDirectory);
+        phaseTimes[2] = Lap();
+        var request = new NativeSpawn.Request(executable, [info.Program, .. info.Arguments],
+            [.. environment.Select(pair => $"{pair.Key}={pair.Value}")], null, info.StandardOutput, info.StandardError, info.PassedFds);
+        phaseTimes[3] = Lap();
+        int pid = NativeSpawn.Spawn(request, out _);
+        phaseTimes[4] = Lap();
+        _ = ProcessIdentity.TryCapture(pid);
+        phaseTimes[5] = Lap();
+        Task<ExitStatus?> exited = ChildReaper.Shared.Watch(pid);
+        phaseTimes[6] = Lap();
+        phaseTimes[7] = phaseTimes[..7].Sum();
+        exited.Wait();
+    }
+}
