@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Outlive.Interop;
 using Outlive.Procfs;
 
@@ -64,8 +67,31 @@ public sealed class DetachedProcess
             throw FromErrno(errno, executable, info);
 
         // Read the identity before the reaper can reap a child that exits at once: a zombie still has its stat.
-        ProcessIdentity identity = ProcessIdentity.TryCapture(pid) ?? new ProcessIdentity(pid, 0, BootId.Current);
+        ProcessIdentity identity = CaptureIdentity(pid);
         return new DetachedProcess(pid, identity, executable, ChildReaper.Shared.Watch(pid));
+    }
+
+    /// <summary>
+    /// What <see cref="ProcessIdentity.TryCapture"/> reads, without its FileStream, StreamReader and
+    /// buffers: one open and one read of /proc/PID/stat into a stack buffer. The start call's largest
+    /// cost after posix_spawn itself (see docs/performance.md).
+    /// </summary>
+    internal static ProcessIdentity CaptureIdentity(int pid)
+    {
+        // A stat line is at most ~1.1 KB (52 numeric fields, a 15-byte command), and procfs hands it over in one read.
+        Span<byte> line = stackalloc byte[2048];
+        int length;
+        try
+        {
+            using SafeFileHandle stat = File.OpenHandle($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            length = RandomAccess.Read(stat, line, 0);
+        }
+        catch (IOException)
+        {
+            return new ProcessIdentity(pid, 0, BootId.Current);
+        }
+        ProcStat parsed = ProcStat.Parse(Encoding.UTF8.GetString(line[..length]));
+        return new ProcessIdentity(pid, parsed.StartTimeTicks, BootId.Current);
     }
 
     /// <summary>
