@@ -53,7 +53,7 @@ public sealed class DetachedProcess
         var request = new NativeSpawn.Request(
             executable,
             [info.Program, .. info.Arguments],
-            [.. environment.Select(pair => $"{pair.Key}={pair.Value}")],
+            environment,
             info.WorkingDirectory is null ? null : workingDirectory,
             info.StandardOutput,
             info.StandardError,
