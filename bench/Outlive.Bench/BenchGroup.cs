@@ -12,7 +12,7 @@ internal interface IBenchGroup
     GroupResult Run(BenchSettings settings);
 }
 
-/// <param name="Samples">One value per measured operation (or per batch, see the group's description), in µs.</param>
+/// <summary>One row of the table: a case and the summary of its samples in µs (what a sample is: the group's description).</summary>
 internal sealed record CaseResult(string Case, Summary Summary);
 
 internal sealed record TargetResult(string Target, string Measured, bool Met);

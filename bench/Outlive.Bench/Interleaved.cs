@@ -23,7 +23,6 @@ internal static class Interleaved
             }
             Console.Error.Write('.');
         }
-        Console.Error.WriteLine();
         return [.. cases.Select(c => new CaseResult(c.Name, Summary.Of(samples[c.Name])))];
     }
 }

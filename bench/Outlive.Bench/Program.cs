@@ -29,6 +29,7 @@ foreach (IBenchGroup group in groups)
 {
     Console.Error.Write($"{group.Name} ");
     results.Add(group.Run(settings));
+    Console.Error.WriteLine();
 }
 
 Console.WriteLine(Report.ConsoleTable(results));

@@ -15,12 +15,17 @@ internal sealed class StartPhasesGroup : IBenchGroup
         "working directory (Environment.CurrentDirectory)",
         "environment block (ChildEnvironment.Build)",
         "program lookup (ProgramResolver.Resolve)",
-        "request: argv + \"K=V\" strings",
-        "NativeSpawn.Spawn: UTF-8 marshalling + posix_spawn",
-        "identity (/proc/PID/stat)",
+        "request: argv list",
+        "NativeSpawn.Spawn: attributes, UTF-8 marshalling of argv and environment, posix_spawn",
+        "identity (/proc/PID/stat, one read into a stack buffer)",
         "reaper: pidfd_open + epoll_ctl",
         "sum of the phases",
+        "not in the sum: identity before the change (ProcessIdentity.TryCapture, File.ReadAllText)",
     ];
+
+    internal const int IdentityRow = 5;
+    internal const int SumRow = 7;
+    internal const int IdentityBeforeRow = 8;
 
     public string Name => "start phases";
 
@@ -31,7 +36,7 @@ internal sealed class StartPhasesGroup : IBenchGroup
         var phaseTimes = new double[Phases.Length];
         for (int i = 0; i < 20 + settings.SpawnRounds * settings.SpawnBatch; i++)
         {
-            TimeOneStart(info, phaseTimes);
+            TimeOneStart(info, phaseTimes, identityBeforeFirst: i % 2 == 0);
             if (i < 20)
                 continue;
             for (int p = 0; p < Phases.Length; p++)
@@ -43,9 +48,18 @@ internal sealed class StartPhasesGroup : IBenchGroup
             HasBaseline: false, [], []);
     }
 
-    private static void TimeOneStart(DetachedStartInfo info, double[] phaseTimes)
+    /// <param name="identityBeforeFirst">
+    /// Which identity read goes first: the second one finds the child further along, so the order alternates.
+    /// </param>
+    private static void TimeOneStart(DetachedStartInfo info, double[] phaseTimes, bool identityBeforeFirst)
     {
         long mark = Stopwatch.GetTimestamp();
+        void TimeIdentityBefore(int child)
+        {
+            mark = Stopwatch.GetTimestamp();
+            _ = ProcessIdentity.TryCapture(child);
+            phaseTimes[IdentityBeforeRow] = Lap();
+        }
         double Lap()
         {
             long now = Stopwatch.GetTimestamp();
@@ -61,15 +75,19 @@ internal sealed class StartPhasesGroup : IBenchGroup
         string executable = ProgramResolver.Resolve(info.Program, environment.GetValueOrDefault("PATH"), workingDirectory);
         phaseTimes[2] = Lap();
         var request = new NativeSpawn.Request(executable, [info.Program, .. info.Arguments],
-            [.. environment.Select(pair => $"{pair.Key}={pair.Value}")], null, info.StandardOutput, info.StandardError, info.PassedFds);
+            environment, null, info.StandardOutput, info.StandardError, info.PassedFds);
         phaseTimes[3] = Lap();
         int pid = NativeSpawn.Spawn(request, out _);
         phaseTimes[4] = Lap();
-        _ = ProcessIdentity.TryCapture(pid);
-        phaseTimes[5] = Lap();
+        if (identityBeforeFirst)
+            TimeIdentityBefore(pid);
+        _ = DetachedProcess.CaptureIdentity(pid);
+        phaseTimes[IdentityRow] = Lap();
+        if (!identityBeforeFirst)
+            TimeIdentityBefore(pid);
         Task<ExitStatus?> exited = ChildReaper.Shared.Watch(pid);
         phaseTimes[6] = Lap();
-        phaseTimes[7] = phaseTimes[..7].Sum();
+        phaseTimes[SumRow] = phaseTimes[..SumRow].Sum();
         exited.Wait();
     }
 }

@@ -5,6 +5,8 @@
  *   spawn_baseline calls N            N timed calls, one line each: nanoseconds until posix_spawn
  *                                     returned (attributes built inside the timed region, as Outlive
  *                                     does); each child is reaped with waitpid after its timed call.
+ *                                     Two untimed calls first warm this fresh process up (the .NET
+ *                                     cases run warm in the long-lived runner).
  *   spawn_baseline throughput T K     T threads, each starting /bin/true and waiting for it K times
  *                                     in a row; prints the wall-clock nanoseconds for all T*K children.
  */
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "calls") == 0) {
         long calls = atol(argv[2]);
+        for (int i = 0; i < 2; i++)
+            reap(spawn_true());
         for (long i = 0; i < calls; i++) {
             long long start = now_ns();
             pid_t pid = spawn_true();
