@@ -93,12 +93,15 @@ internal static class PerformanceDoc
     {
         GroupResult calls = run.Group("spawn call");
         Summary c = calls.Case(SpawnCallGroup.C).Summary;
+        Summary cInProcess = calls.Case(SpawnCallGroup.CInProcess).Summary;
         Summary outlive = calls.Case(SpawnCallGroup.Outlive).Summary;
         Summary dotnet = calls.Case(SpawnCallGroup.DotNet).Summary;
         yield return
             $"**Start call.** `DetachedProcess.Start` returns after a median {outlive.Median:0} µs: {outlive.Median / c.Median:0.00}× the C floor " +
             $"({c.Median:0} µs for the same posix_spawn with the same attributes) and {outlive.Median / dotnet.Median:0.00}× `Process.Start` ({dotnet.Median:0} µs). " +
-            "Outlive's extra work over C is managed code around the same system call: see the start phases and the last section.";
+            $"The same C call made from inside the runner's .NET process takes {cInProcess.Median:0} µs ({cInProcess.Median / c.Median:0.00}× the C program), " +
+            $"so against C in the same process Outlive is {outlive.Median / cInProcess.Median:0.00}×: that difference is the managed code around the same system call " +
+            "(see the start phases and the last section); the rest is how the calling process itself is scheduled.";
         yield return
             $"**Load.** posix_spawn returns only once the child has exec'd, so every sample includes the child's wait for a CPU. With a 1-minute " +
             $"load average of {run.LoadAtStart}–{run.LoadAtEnd} on {run.Machine.Cores} cores that wait dominates: the medians are far above an idle machine's, " +

@@ -6,7 +6,8 @@ namespace Outlive.Bench;
 /// <summary>Time until the start call returns; child = /bin/true, reaped after the timed call.</summary>
 internal sealed class SpawnCallGroup(NativeBaseline native) : IBenchGroup
 {
-    public const string C = "C posix_spawn (baseline)";
+    public const string C = "C posix_spawn, own program (baseline)";
+    public const string CInProcess = "C posix_spawn, called in this .NET process";
     public const string Outlive = "Outlive DetachedProcess.Start";
     public const string DotNet = ".NET Process.Start";
 
@@ -19,6 +20,7 @@ internal sealed class SpawnCallGroup(NativeBaseline native) : IBenchGroup
         List<CaseResult> cases = Interleaved.Run(
             [
                 new BenchCase(C, native.TimeCalls),
+                new BenchCase(CInProcess, native.TimeCallsInProcess),
                 new BenchCase(Outlive, n => TimeCalls(n, () =>
                 {
                     long start = Stopwatch.GetTimestamp();

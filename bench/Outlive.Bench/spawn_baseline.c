@@ -9,6 +9,9 @@
  *                                     cases run warm in the long-lived runner).
  *   spawn_baseline throughput T K     T threads, each starting /bin/true and waiting for it K times
  *                                     in a row; prints the wall-clock nanoseconds for all T*K children.
+ *
+ * Built with -DSPAWN_BASELINE_LIBRARY -shared it is instead a library whose spawn_baseline_call_ns()
+ * does one timed call (and reaps it), so the runner can also time the C call inside its own process.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -75,6 +78,17 @@ static void reap(pid_t pid)
     }
 }
 
+/* One timed call, the child reaped after it: nanoseconds until posix_spawn returned. */
+long long spawn_baseline_call_ns(void)
+{
+    long long start = now_ns();
+    pid_t pid = spawn_true();
+    long long elapsed = now_ns() - start;
+    reap(pid);
+    return elapsed;
+}
+
+#ifndef SPAWN_BASELINE_LIBRARY
 static void *start_and_wait_loop(void *arg)
 {
     long count = (long)arg;
@@ -89,13 +103,8 @@ int main(int argc, char **argv)
         long calls = atol(argv[2]);
         for (int i = 0; i < 2; i++)
             reap(spawn_true());
-        for (long i = 0; i < calls; i++) {
-            long long start = now_ns();
-            pid_t pid = spawn_true();
-            long long elapsed = now_ns() - start;
-            reap(pid);
-            printf("%lld\n", elapsed);
-        }
+        for (long i = 0; i < calls; i++)
+            printf("%lld\n", spawn_baseline_call_ns());
         return 0;
     }
     if (argc == 4 && strcmp(argv[1], "throughput") == 0) {
@@ -115,3 +124,4 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: spawn_baseline calls N | throughput THREADS PER_THREAD\n");
     return 2;
 }
+#endif
