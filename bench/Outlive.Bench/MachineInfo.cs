@@ -20,7 +20,7 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Kernel, string 
     {
         try
         {
-            return NativeBaseline.RunToEnd(program, [argument]).Trim();
+            return Commands.RunToEnd(program, [argument]).Trim();
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -24,8 +23,8 @@ internal sealed unsafe class NativeBaseline
         string source = Path.Combine(AppContext.BaseDirectory, "spawn_baseline.c");
         string executable = Path.Combine(settings.WorkDirectory, "spawn_baseline");
         string library = Path.Combine(settings.WorkDirectory, "libspawn_baseline.so");
-        RunToEnd("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", executable, source, "-lpthread"]);
-        RunToEnd("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-DSPAWN_BASELINE_LIBRARY", "-o", library, source]);
+        Commands.RunToEnd("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-o", executable, source, "-lpthread"]);
+        Commands.RunToEnd("gcc", ["-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-DSPAWN_BASELINE_LIBRARY", "-o", library, source]);
         nint call = NativeLibrary.GetExport(NativeLibrary.Load(library), "spawn_baseline_call_ns");
         return new NativeBaseline(executable, (delegate* unmanaged<long>)call);
     }
@@ -41,29 +40,14 @@ internal sealed unsafe class NativeBaseline
 
     /// <summary>µs until posix_spawn returned, one per call, as timed by the C program itself.</summary>
     public IReadOnlyList<double> TimeCalls(int calls) =>
-        [.. Lines(RunToEnd(_executable, ["calls", Invariant(calls)])).Select(ns => ns / 1000.0)];
+        [.. Lines(Commands.RunToEnd(_executable, ["calls", Invariant(calls)])).Select(ns => ns / 1000.0)];
 
     /// <summary>Wall-clock µs per child for <paramref name="threads"/> loops of start-and-wait.</summary>
     public double MicrosecondsPerChild(int threads, int perThread) =>
-        Lines(RunToEnd(_executable, ["throughput", Invariant(threads), Invariant(perThread)])).Single() / 1000.0 / (threads * perThread);
+        Lines(Commands.RunToEnd(_executable, ["throughput", Invariant(threads), Invariant(perThread)])).Single() / 1000.0 / (threads * perThread);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static IEnumerable<double> Lines(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => double.Parse(line, CultureInfo.InvariantCulture));
-
-    /// <summary>Runs a command to its end and returns its stdout; throws with its stderr when it fails.</summary>
-    public static string RunToEnd(string program, IEnumerable<string> arguments)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in arguments)
-            psi.ArgumentList.Add(argument);
-        using Process process = Process.Start(psi)!;
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', psi.ArgumentList)} exited {process.ExitCode}: {stderr.Result.Trim()}");
-        return stdout;
-    }
 }

@@ -80,11 +80,11 @@ internal static class PerformanceDoc
         Summary identityBefore = phases.Cases[StartPhasesGroup.IdentityBeforeRow].Summary;
         yield return "Changed in `src/Outlive/Spawn` (behaviour identical; `tests/Outlive.Tests` green):";
         yield return
-            $"1. **Identity read** — the largest managed phase. `ProcessIdentity.TryCapture` reads /proc/PID/stat with `File.ReadAllText` " +
+            $"1. **Identity read.** `ProcessIdentity.TryCapture` reads /proc/PID/stat with `File.ReadAllText` " +
             "(FileStream, StreamReader, buffers); `DetachedProcess.CaptureIdentity` opens it and reads it once into a stack buffer, " +
             "then parses it with the same `ProcStat.Parse`. Both were timed in this run on the same children (alternating which goes first): " +
             $"before {identityBefore.Median:0.0} µs, after {identityAfter.Median:0.0} µs median ({identityAfter.Median / identityBefore.Median:0.00}×).\n" +
-            "2. **Environment block** — the child's `NAME=value` entries are UTF-8-encoded straight from the dictionary instead of " +
+            "2. **Environment block.** The child's `NAME=value` entries are UTF-8-encoded straight from the dictionary instead of " +
             "through one intermediate managed string each, and the dictionary is sized once instead of growing while it fills. " +
             "Its effect lies inside the \"environment block\" and \"NativeSpawn.Spawn\" rows; the old code is gone, so it has no row of its own.";
     }

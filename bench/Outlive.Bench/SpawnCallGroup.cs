@@ -49,8 +49,8 @@ internal sealed class SpawnCallGroup(NativeBaseline native) : IBenchGroup
         {
             Targets =
             [
-                new TargetResult("Outlive start call median ≤ 1.2× C posix_spawn", $"{toC:0.00}×", toC <= 1.2),
-                new TargetResult("Outlive start call median ≤ 0.2× .NET Process.Start", $"{toDotNet:0.00}×", toDotNet <= 0.2),
+                new TargetResult("Outlive start call median ≤ 1.2× C posix_spawn", $"{toC:0.000}×", toC <= 1.2),
+                new TargetResult("Outlive start call median ≤ 0.2× .NET Process.Start", $"{toDotNet:0.000}×", toDotNet <= 0.2),
             ],
         };
     }

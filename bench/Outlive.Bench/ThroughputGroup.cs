@@ -36,7 +36,7 @@ internal sealed class ThroughputGroup(NativeBaseline native) : IBenchGroup
         double toC = result.RatioToBaseline(result.Case(Outlive))!.Value;
         return result with
         {
-            Targets = [new TargetResult("Outlive start+exit µs per child within 10% of C (≤ 1.1×)", $"{toC:0.00}×", toC <= 1.1)],
+            Targets = [new TargetResult("Outlive start+exit µs per child within 10% of C (≤ 1.1×)", $"{toC:0.000}×", toC <= 1.1)],
         };
     }
 
