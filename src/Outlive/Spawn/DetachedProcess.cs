@@ -73,8 +73,8 @@ public sealed class DetachedProcess
 
     /// <summary>
     /// What <see cref="ProcessIdentity.TryCapture"/> reads, without its FileStream, StreamReader and
-    /// buffers: one open and one read of /proc/PID/stat into a stack buffer. The start call's largest
-    /// cost after posix_spawn itself (see docs/performance.md).
+    /// buffers: one open and one read of /proc/PID/stat into a stack buffer, on the start call's path
+    /// (its cost before and after: docs/performance.md).
     /// </summary>
     internal static ProcessIdentity CaptureIdentity(int pid)
     {
