@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Outlive.Procfs;
 
@@ -14,18 +16,25 @@ public sealed record ProcStat(
     ulong StartTimeTicks)
 {
     /// <summary>Reads <c>/proc/PID/stat</c>; null when the process does not exist (or is not visible).</summary>
+    /// <remarks>
+    /// One open and one read into a stack buffer: this is on the start call's path, and a FileStream with
+    /// its buffers cost measurably more (docs/performance.md). A stat line is at most ~1.1 KB and procfs
+    /// hands it over in one read.
+    /// </remarks>
     public static ProcStat? TryRead(int pid)
     {
-        string text;
+        Span<byte> line = stackalloc byte[2048];
+        int length;
         try
         {
-            text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            using SafeFileHandle stat = File.OpenHandle($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            length = RandomAccess.Read(stat, line, 0);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-        return Parse(text);
+        return length == 0 ? null : Parse(Encoding.UTF8.GetString(line[..length]));
     }
 
     /// <summary>Parses one stat line. The command (field 2) may hold spaces and ')' so we split after its last ')'.</summary>

@@ -9,14 +9,15 @@ internal static class ChildEnvironment
     internal static readonly string[] SystemdServiceVariables =
         ["NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID"];
 
+    private static readonly Hashtable EmptyEnvironment = new();
+
     internal static Dictionary<string, string> Build(DetachedStartInfo info, Interop.Libc.UserEntry? user)
     {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (info.InheritEnvironment)
-        {
-            foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-                env[(string)entry.Key] = (string?)entry.Value ?? "";
-        }
+        IDictionary inherited = info.InheritEnvironment ? Environment.GetEnvironmentVariables() : EmptyEnvironment;
+        // Sized once for everything that may be added: no rehashing while it fills (the order of entries is the same).
+        var env = new Dictionary<string, string>(inherited.Count + info.SetEnvironment.Count + 3, StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in inherited)
+            env[(string)entry.Key] = (string?)entry.Value ?? "";
         if (!info.KeepSystemdEnvironment)
         {
             foreach (string name in SystemdServiceVariables)

@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Outlive.Interop;
 using Outlive.Procfs;
 
@@ -63,7 +66,7 @@ public sealed class DetachedProcess
         var request = new NativeSpawn.Request(
             executable,
             [info.Program, .. info.Arguments],
-            [.. environment.Select(pair => $"{pair.Key}={pair.Value}")],
+            environment,
             info.WorkingDirectory is null ? null : workingDirectory,
             info.StandardOutput,
             info.StandardError,

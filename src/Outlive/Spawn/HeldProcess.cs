@@ -76,10 +76,10 @@ public sealed class HeldProcess : IDisposable
     /// never, or the caller died) exits without running it. The program's argv[0] becomes its full path.
     /// dash exports PWD, so the shim puts back exactly what the caller asked for.
     /// </summary>
-    private static string ShimScript(int gateFd, IReadOnlyList<string> environment)
+    private static string ShimScript(int gateFd, IReadOnlyCollection<KeyValuePair<string, string>> environment)
     {
-        string? pwd = environment.FirstOrDefault(e => e.StartsWith("PWD=", StringComparison.Ordinal));
-        string restorePwd = pwd is null ? "unset PWD" : $"export PWD={Quote(pwd[4..])}";
+        string? pwd = environment.FirstOrDefault(e => e.Key == "PWD").Value;
+        string restorePwd = pwd is null ? "unset PWD" : $"export PWD={Quote(pwd)}";
         return $"IFS= read -r go <&{gateFd} && [ \"$go\" = go ] && {restorePwd} && exec \"$0\" \"$@\" {gateFd}<&-; exit {AbortedExitCode}";
     }
 

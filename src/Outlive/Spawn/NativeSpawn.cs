@@ -10,7 +10,7 @@ internal static unsafe class NativeSpawn
     internal sealed record Request(
         string ExecutablePath,
         IReadOnlyList<string> Argv,
-        IReadOnlyList<string> Environment,
+        IReadOnlyCollection<KeyValuePair<string, string>> Environment,
         string? WorkingDirectory,
         OutputTarget Stdout,
         OutputTarget Stderr,
@@ -67,7 +67,7 @@ internal static unsafe class NativeSpawn
 
             byte* path = strings.Add(request.ExecutablePath);
             byte** argv = strings.AddArray(request.Argv);
-            byte** envp = strings.AddArray(request.Environment);
+            byte** envp = strings.AddEnvironment(request.Environment);
             errno = Libc.posix_spawn(out int pid, path, actions, attr, argv, envp);
             return errno == 0 ? pid : -1;
         }
@@ -118,11 +118,38 @@ internal static unsafe class NativeSpawn
 
         public byte** AddArray(IReadOnlyList<string> items)
         {
-            byte** array = (byte**)NativeMemory.Alloc((nuint)(items.Count + 1), (nuint)sizeof(nint));
-            _blocks.Add((nint)array);
+            byte** array = AddPointerArray(items.Count);
             for (int i = 0; i < items.Count; i++)
                 array[i] = Add(items[i]);
-            array[items.Count] = null;
+            return array;
+        }
+
+        /// <summary>"NAME=value" entries, encoded straight from the pairs (no intermediate managed strings).</summary>
+        public byte** AddEnvironment(IReadOnlyCollection<KeyValuePair<string, string>> variables)
+        {
+            byte** array = AddPointerArray(variables.Count);
+            int i = 0;
+            foreach ((string name, string value) in variables)
+            {
+                int nameLength = Encoding.UTF8.GetByteCount(name);
+                int valueLength = Encoding.UTF8.GetByteCount(value);
+                byte* block = (byte*)NativeMemory.Alloc((nuint)(nameLength + valueLength) + 2);
+                _blocks.Add((nint)block);
+                Encoding.UTF8.GetBytes(name, new Span<byte>(block, nameLength));
+                block[nameLength] = (byte)'=';
+                Encoding.UTF8.GetBytes(value, new Span<byte>(block + nameLength + 1, valueLength));
+                block[nameLength + 1 + valueLength] = 0;
+                array[i++] = block;
+            }
+            return array;
+        }
+
+        /// <summary>count + 1 pointers, the last one NULL.</summary>
+        private byte** AddPointerArray(int count)
+        {
+            byte** array = (byte**)NativeMemory.Alloc((nuint)(count + 1), (nuint)sizeof(nint));
+            _blocks.Add((nint)array);
+            array[count] = null;
             return array;
         }
 

@@ -43,7 +43,7 @@ internal static partial class TransientUnitStart
             UnitProperty.ServiceType("exec"),
             UnitProperty.ExecStart(prepared.Request.ExecutablePath, prepared.Request.Argv),
             UnitProperty.WorkingDirectory(prepared.Request.WorkingDirectory ?? Environment.CurrentDirectory),
-            UnitProperty.Environment(prepared.Request.Environment.Where(IsValidAssignment)),
+            UnitProperty.Environment(prepared.Request.Environment.Where(e => IsValidName(e.Key)).Select(e => $"{e.Key}={e.Value}")),
             Output(info.StandardOutput, UnitProperty.StandardOutputAppendTo, UnitProperty.StandardOutputToJournal),
             Output(info.StandardError, UnitProperty.StandardErrorAppendTo, UnitProperty.StandardErrorToJournal),
         ];
@@ -68,8 +68,8 @@ internal static partial class TransientUnitStart
         "outlive: " + string.Join(' ', [info.Program, .. info.Arguments]);
 
     /// <summary>systemd refuses the whole unit over one invalid name (a shell's exported function, say).</summary>
-    private static bool IsValidAssignment(string assignment) => EnvironmentName().IsMatch(assignment);
+    private static bool IsValidName(string name) => EnvironmentName().IsMatch(name);
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*=")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvironmentName();
 }

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Outlive.Procfs;
+using Outlive.Spawn;
+
+namespace Outlive.Bench;
+
+/// <summary>
+/// Where DetachedProcess.Start spends its time: the same steps it takes for { Program = "/bin/true" },
+/// called one by one through the library's internal pieces, each timed with Stopwatch.
+/// Keep in step with DetachedProcess.Start.
+/// </summary>
+internal sealed class StartPhasesGroup : IBenchGroup
+{
+    private static readonly string[] Phases =
+    [
+        "working directory (Environment.CurrentDirectory)",
+        "environment block (ChildEnvironment.Build)",
+        "program lookup (ProgramResolver.Resolve)",
+        "request: argv list",
+        "NativeSpawn.Spawn: attributes, UTF-8 marshalling of argv and environment, posix_spawn",
+        "identity (ProcessIdentity.TryCapture: /proc/PID/stat, one read into a stack buffer)",
+        "reaper: pidfd_open + epoll_ctl",
+        "sum of the phases",
+        "not in the sum: the identity read before the change (File.ReadAllText of /proc/PID/stat)",
+    ];
+
+    internal const int IdentityRow = 5;
+    internal const int SumRow = 7;
+    internal const int IdentityBeforeRow = 8;
+
+    public string Name => "start phases";
+
+    public GroupResult Run(BenchSettings settings)
+    {
+        var info = new DetachedStartInfo { Program = "/bin/true" };
+        var samples = Phases.Select(_ => new List<double>()).ToArray();
+        var phaseTimes = new double[Phases.Length];
+        for (int i = 0; i < 20 + settings.SpawnRounds * settings.SpawnBatch; i++)
+        {
+            TimeOneStart(info, phaseTimes, identityBeforeFirst: i % 2 == 0);
+            if (i < 20)
+                continue;
+            for (int p = 0; p < Phases.Length; p++)
+                samples[p].Add(phaseTimes[p]);
+        }
+        return new GroupResult(Name,
+            "µs per phase of one DetachedProcess.Start of /bin/true, the steps called one by one; one sample per start",
+            [.. Phases.Select((phase, p) => new CaseResult(phase, Summary.Of(samples[p])))],
+            HasBaseline: false, [], []);
+    }
+
+    /// <param name="identityBeforeFirst">
+    /// Which identity read goes first: the second one finds the child further along, so the order alternates.
+    /// </param>
+    private static void TimeOneStart(DetachedStartInfo info, double[] phaseTimes, bool identityBeforeFirst)
+    {
+        long mark = Stopwatch.GetTimestamp();
+        void TimeIdentityBefore(int child)
+        {
+            mark = Stopwatch.GetTimestamp();
+            _ = ProcStat.Parse(File.ReadAllText($"/proc/{child}/stat"));
+            phaseTimes[IdentityBeforeRow] = Lap();
+        }
+        double Lap()
+        {
+            long now = Stopwatch.GetTimestamp();
+            double elapsed = Stopwatch.GetElapsedTime(mark, now).TotalMicroseconds;
+            mark = now;
+            return elapsed;
+        }
+
+        string workingDirectory = Environment.CurrentDirectory;
+        phaseTimes[0] = Lap();
+        Dictionary<string, string> environment = ChildEnvironment.Build(info, null);
+        phaseTimes[1] = Lap();
+        string executable = ProgramResolver.Resolve(info.Program, environment.GetValueOrDefault("PATH"), workingDirectory);
+        phaseTimes[2] = Lap();
+        var request = new NativeSpawn.Request(executable, [info.Program, .. info.Arguments],
+            environment, null, info.StandardOutput, info.StandardError, info.PassedFds);
+        phaseTimes[3] = Lap();
+        int pid = NativeSpawn.Spawn(request, out _);
+        phaseTimes[4] = Lap();
+        if (identityBeforeFirst)
+            TimeIdentityBefore(pid);
+        _ = ProcessIdentity.TryCapture(pid);
+        phaseTimes[IdentityRow] = Lap();
+        if (!identityBeforeFirst)
+            TimeIdentityBefore(pid);
+        Task<ExitStatus?> exited = ChildReaper.Shared.Watch(pid);
+        phaseTimes[6] = Lap();
+        phaseTimes[SumRow] = phaseTimes[..SumRow].Sum();
+        exited.Wait();
+    }
+}
