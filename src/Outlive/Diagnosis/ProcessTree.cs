@@ -70,3 +70,19 @@ public static class ProcessTree
         }
     }
 }
+
+/// <summary>The unit whose stop <c>outlive tree</c> marks: where its cgroup is, how it kills, its main process.</summary>
+public sealed record StopTarget(string Unit, ManagerKind Manager, string ControlGroup, KillMode KillMode, int? MainPid)
+{
+    /// <summary>Reads the unit's ControlGroup, KillMode and MainPID over D-Bus; throws when it is not loaded or has no cgroup (not running).</summary>
+    public static async Task<StopTarget> ReadAsync(string unit, ManagerKind manager, CancellationToken cancellationToken = default)
+    {
+        UnitName.Validate(unit);
+        using var systemd = await Systemd.DBus.SystemdManager.ConnectAsync(
+            manager == ManagerKind.System ? Systemd.DBus.SystemdBus.System() : Systemd.DBus.SystemdBus.User(), cancellationToken).ConfigureAwait(false);
+        var status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
+        if (status?.ControlGroup is not { } cgroup)
+            throw new UnitNotRunningException(unit, manager);
+        return new StopTarget(unit, manager, cgroup, status.KillMode ?? KillMode.ControlGroup, status.MainPid is > 0 and var main ? (int)main : null);
+    }
+}

@@ -48,21 +48,49 @@ public sealed record UnitFix(string Unit, ManagerKind Manager, string Path, stri
     /// <summary>True when applying changes nothing (the same drop-in is there, or there is none to revert).</summary>
     public bool IsNoChange => Text is null ? !File.Exists(Path) : File.Exists(Path) && File.ReadAllText(Path) == Text;
 
-    /// <summary>Writes (atomically) or removes the drop-in.</summary>
-    public void Apply()
+    /// <summary>
+    /// Writes (atomically) or removes the drop-in, then daemon-reloads the unit's manager when
+    /// <paramref name="reload"/>; when the reload fails the previous file is put back, so systemd and the disk
+    /// never disagree. A restart (only with <paramref name="restart"/>) comes after a good reload.
+    /// </summary>
+    public async Task ApplyAsync(bool reload, bool restart, CancellationToken cancellationToken = default)
     {
-        if (Text is null)
-            KillModeDropIn.Revert(Path);
-        else
-            KillModeDropIn.Write(Path, Text);
-    }
-
-    /// <summary>daemon-reload, then optionally a restart, on the unit's manager.</summary>
-    public async Task ReloadAsync(bool restart, CancellationToken cancellationToken = default)
-    {
-        using SystemdManager systemd = await SystemdManager.ConnectAsync(Manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User(), cancellationToken).ConfigureAwait(false);
-        await systemd.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        string? previous = File.Exists(Path) ? File.ReadAllText(Path) : null;
+        Write(Text);
+        if (!reload)
+            return;
+        using SystemdManager systemd = await ConnectOrRestoreAsync(previous, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await systemd.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutliveException)
+        {
+            Write(previous);
+            throw;
+        }
         if (restart)
             await systemd.RestartUnitAsync(Unit, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task<SystemdManager> ConnectOrRestoreAsync(string? previous, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SystemdManager.ConnectAsync(Manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutliveException)
+        {
+            Write(previous);
+            throw;
+        }
+    }
+
+    void Write(string? text)
+    {
+        if (text is null)
+            KillModeDropIn.Revert(Path);
+        else
+            KillModeDropIn.Write(Path, text);
     }
 }
