@@ -1,0 +1,65 @@
+namespace Outlive.SystemdBed.Diagnosis;
+
+using Outlive.SystemdBed.Bed;
+
+[Collection(SystemdBedCollection.Name)]
+public sealed class FixUnitBedTests(SystemdBedFixture fixture)
+{
+    private const string Unit = "dctr-fix.service";
+    private const string Record = "/run/dctr-fix.child.json";
+    private const string DropIn = $"/etc/systemd/system/{Unit}.d/50-outlive.conf";
+
+    [Fact]
+    public async Task Fix_unit_turns_a_control_group_service_into_one_whose_running_setsid_child_survives_stop_and_revert_undoes_it()
+    {
+        SystemdBed bed = fixture.Bed;
+        await bed.InstallUnitsAsync(new Dictionary<string, string>
+        {
+            [Unit] = OutliveInBed.Service("control-group", $"OUTLIVE run --json --escape setsid --force -- /bin/sleep 100006 > {Record}"),
+        });
+        await bed.RunCheckedAsync("systemctl", "start", Unit);
+        int mainPid = await OutliveInBed.MainPidAsync(bed, Unit);
+        (int child, ulong startTime) = await OutliveInBed.ReadStartedChildAsync(bed, Record);
+        try
+        {
+            BedCommandResult doctorBefore = await bed.RunAsync("doctor", "--unit", Unit);
+            Assert.Contains($"or:  outlive fix-unit {Unit}", doctorBefore.Stdout, StringComparison.Ordinal);
+
+            // The unit is running: the drop-in must apply to the processes it already has.
+            BedCommandResult fix = await bed.RunAsync("fix-unit", Unit);
+            TestContext.Current.TestOutputHelper?.WriteLine(fix.ToString());
+            Assert.Equal(0, fix.ExitCode);
+            Assert.Contains("KillMode=process", bed.TryReadFile(DropIn), StringComparison.Ordinal);
+            Assert.Equal("process", await bed.ShowPropertyAsync(Unit, "KillMode"));
+            Assert.Equal($"/etc/systemd/system/{Unit}.d/50-outlive.conf", await bed.ShowPropertyAsync(Unit, "DropInPaths"));
+
+            await bed.RunCheckedAsync("systemctl", "stop", Unit);
+            Assert.True(bed.IsAlive(child, startTime), "the setsid child died although the drop-in says KillMode=process");
+
+            BedCommandResult revert = await bed.RunAsync("fix-unit", "--revert", Unit);
+            Assert.Equal(0, revert.ExitCode);
+            Assert.Null(bed.TryReadFile(DropIn));
+            Assert.Equal("control-group", await bed.ShowPropertyAsync(Unit, "KillMode"));
+        }
+        finally
+        {
+            await OutliveInBed.KillAsync(bed, child, mainPid);
+            await bed.RunAsync("fix-unit", "--revert", Unit);
+        }
+    }
+
+    [Fact]
+    public async Task A_dry_run_in_the_bed_leaves_the_unit_and_its_directory_untouched()
+    {
+        SystemdBed bed = fixture.Bed;
+        const string Other = "dctr-fix-dry.service";
+        await bed.InstallUnitsAsync(new Dictionary<string, string> { [Other] = OutliveInBed.Service("mixed", "true") });
+
+        BedCommandResult dry = await bed.RunAsync("fix-unit", "--dry-run", Other);
+
+        Assert.Equal(0, dry.ExitCode);
+        Assert.Contains("+KillMode=process", dry.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, (await bed.RunAsync("test", "-e", $"/etc/systemd/system/{Other}.d")).ExitCode);
+        Assert.Equal("mixed", await bed.ShowPropertyAsync(Other, "KillMode"));
+    }
+}
