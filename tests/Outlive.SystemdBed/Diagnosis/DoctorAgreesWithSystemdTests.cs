@@ -27,7 +27,7 @@ public sealed class DoctorAgreesWithSystemdTests(SystemdBedFixture fixture)
         (int child, ulong startTime) = await OutliveInBed.ReadStartedChildAsync(bed, record);
         try
         {
-            BedCommandResult doctor = await bed.RunAsync("doctor", "--pid", mainPid.ToString(CultureInfo.InvariantCulture), "--json");
+            BedCommandResult doctor = await bed.RunOutliveAsync("doctor", "--pid", mainPid.ToString(CultureInfo.InvariantCulture), "--json");
             using var report = JsonDocument.Parse(doctor.Stdout);
             Assert.Equal(unit, report.RootElement.GetProperty("unit").GetString());
             Assert.Equal(killMode, report.RootElement.GetProperty("killMode").GetString());
@@ -61,7 +61,7 @@ public sealed class DoctorAgreesWithSystemdTests(SystemdBedFixture fixture)
         (int child, ulong startTime) = await OutliveInBed.ReadStartedChildAsync(bed, Record);
         try
         {
-            BedCommandResult doctor = await bed.RunAsync("doctor", "--pid", mainPid.ToString(CultureInfo.InvariantCulture));
+            BedCommandResult doctor = await bed.RunOutliveAsync("doctor", "--pid", mainPid.ToString(CultureInfo.InvariantCulture));
             TestContext.Current.TestOutputHelper?.WriteLine(doctor.Stdout);
             Assert.Equal(0, doctor.ExitCode);
             Assert.Matches(@"\n  scope +survives survives survives ", doctor.Stdout);
@@ -90,7 +90,7 @@ public sealed class DoctorAgreesWithSystemdTests(SystemdBedFixture fixture)
         int mainPid = await OutliveInBed.MainPidAsync(bed, unit);
         try
         {
-            BedCommandResult doctor = await bed.RunAsync("doctor", "--unit", unit, "--json");
+            BedCommandResult doctor = await bed.RunOutliveAsync("doctor", "--unit", unit, "--json");
             TestContext.Current.TestOutputHelper?.WriteLine(doctor.ToString());
             using var report = JsonDocument.Parse(doctor.Stdout);
             JsonElement root = report.RootElement;

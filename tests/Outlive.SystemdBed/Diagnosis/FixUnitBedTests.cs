@@ -22,11 +22,11 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
         (int child, ulong startTime) = await OutliveInBed.ReadStartedChildAsync(bed, Record);
         try
         {
-            BedCommandResult doctorBefore = await bed.RunAsync("doctor", "--unit", Unit);
+            BedCommandResult doctorBefore = await bed.RunOutliveAsync("doctor", "--unit", Unit);
             Assert.Contains($"or:  outlive fix-unit {Unit}", doctorBefore.Stdout, StringComparison.Ordinal);
 
             // The unit is running: the drop-in must apply to the processes it already has.
-            BedCommandResult fix = await bed.RunAsync("fix-unit", Unit);
+            BedCommandResult fix = await bed.RunOutliveAsync("fix-unit", Unit);
             TestContext.Current.TestOutputHelper?.WriteLine(fix.ToString());
             Assert.Equal(0, fix.ExitCode);
             Assert.Contains("KillMode=process", bed.TryReadFile(DropIn), StringComparison.Ordinal);
@@ -36,7 +36,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
             await bed.RunCheckedAsync("systemctl", "stop", Unit);
             Assert.True(bed.IsAlive(child, startTime), "the setsid child died although the drop-in says KillMode=process");
 
-            BedCommandResult revert = await bed.RunAsync("fix-unit", "--revert", Unit);
+            BedCommandResult revert = await bed.RunOutliveAsync("fix-unit", "--revert", Unit);
             Assert.Equal(0, revert.ExitCode);
             Assert.Null(bed.TryReadFile(DropIn));
             Assert.Equal("control-group", await bed.ShowPropertyAsync(Unit, "KillMode"));
@@ -44,7 +44,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
         finally
         {
             await OutliveInBed.KillAsync(bed, child, mainPid);
-            await bed.RunAsync("fix-unit", "--revert", Unit);
+            await bed.RunOutliveAsync("fix-unit", "--revert", Unit);
         }
     }
 
@@ -55,7 +55,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
         const string Other = "dctr-fix-dry.service";
         await bed.InstallUnitsAsync(new Dictionary<string, string> { [Other] = OutliveInBed.Service("mixed", "true") });
 
-        BedCommandResult dry = await bed.RunAsync("fix-unit", "--dry-run", Other);
+        BedCommandResult dry = await bed.RunOutliveAsync("fix-unit", "--dry-run", Other);
 
         Assert.Equal(0, dry.ExitCode);
         Assert.Contains("+KillMode=process", dry.Stdout, StringComparison.Ordinal);

@@ -10,7 +10,7 @@ internal static class OutliveInBed
     /// <summary>The outlive of the same configuration as these tests.</summary>
     internal static string Cli => Path.Combine(RepoLayout.Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
 
-    internal static Task<BedCommandResult> RunAsync(this SystemdBed bed, params string[] args) =>
+    internal static Task<BedCommandResult> RunOutliveAsync(this SystemdBed bed, params string[] args) =>
         bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", Cli, .. args]);
 
     /// <summary>

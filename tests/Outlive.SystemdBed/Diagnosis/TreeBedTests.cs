@@ -33,7 +33,7 @@ public sealed class TreeBedTests(SystemdBedFixture fixture)
         try
         {
             Assert.Equal(4, ours.Length);
-            TestContext.Current.TestOutputHelper?.WriteLine((await bed.RunAsync("tree", "--unit", unit)).Stdout);
+            TestContext.Current.TestOutputHelper?.WriteLine((await bed.RunOutliveAsync("tree", "--unit", unit)).Stdout);
 
             await bed.RunCheckedAsync("systemctl", "stop", unit);
             var alive = (await TreeAsync(bed, null)).Select(r => (r.Pid, r.Command)).ToHashSet();
@@ -52,7 +52,7 @@ public sealed class TreeBedTests(SystemdBedFixture fixture)
 
     private static async Task<Row[]> TreeAsync(SystemdBed bed, string? unit)
     {
-        BedCommandResult result = await bed.RunAsync(unit is null ? ["tree", "--json"] : ["tree", "--json", "--unit", unit]);
+        BedCommandResult result = await bed.RunOutliveAsync(unit is null ? ["tree", "--json"] : ["tree", "--json", "--unit", unit]);
         Assert.True(result.ExitCode == 0, result.ToString());
         using var json = JsonDocument.Parse(result.Stdout);
         return [.. json.RootElement.GetProperty("processes").EnumerateArray().Select(p => new Row(
