@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Outlive.Diagnosis;
 using Outlive.Systemd;
+using DropIn = Outlive.Systemd.UnitFiles.KillModeDropIn;
 
 namespace Outlive.Cli.Commands;
 
@@ -48,7 +49,7 @@ internal static class FixUnitCommand
                 return ExitCodes.Ok;
             }
             bool reload = !parse.GetValue(noReload) && rootDir == "/";
-            await plan.ApplyAsync(reload, parse.GetValue(restart), cancellationToken);
+            KillMode? effective = await plan.ApplyAsync(reload, parse.GetValue(restart), cancellationToken);
             string systemctl = manager == ManagerKind.User ? "systemctl --user" : "systemctl";
             Console.WriteLine(reverting ? $"removed {plan.Path}" : $"wrote {plan.Path}");
             Console.WriteLine(reload ? $"reloaded the {(manager == ManagerKind.User ? "user" : "system")} manager" : $"not reloaded: run '{systemctl} daemon-reload'");
@@ -57,6 +58,13 @@ internal static class FixUnitCommand
                 : $"takes effect for processes running now; restart to start clean: {systemctl} restart {name}");
             if (!reverting)
                 Console.WriteLine(plan.SecurityNote(mode));
+            if (effective is { } now)
+                Console.WriteLine($"systemd now reports KillMode={now.ToSystemdString()} for {name}");
+            if (!reverting && effective is { } other && other != mode)
+            {
+                Console.Error.WriteLine($"outlive: {name} still has KillMode={other.ToSystemdString()}: a drop-in that sorts after {DropIn.FileName} (or a .conf in a higher-priority directory) overrides it; see '{systemctl} cat {name}'");
+                return ExitCodes.No;
+            }
             return ExitCodes.Ok;
         });
         return fix;

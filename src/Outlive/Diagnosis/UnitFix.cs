@@ -52,13 +52,14 @@ public sealed record UnitFix(string Unit, ManagerKind Manager, string Path, stri
     /// Writes (atomically) or removes the drop-in, then daemon-reloads the unit's manager when
     /// <paramref name="reload"/>; when the reload fails the previous file is put back, so systemd and the disk
     /// never disagree. A restart (only with <paramref name="restart"/>) comes after a good reload.
+    /// Returns the KillMode systemd reports after the reload (another drop-in may override ours), null without reload.
     /// </summary>
-    public async Task ApplyAsync(bool reload, bool restart, CancellationToken cancellationToken = default)
+    public async Task<KillMode?> ApplyAsync(bool reload, bool restart, CancellationToken cancellationToken = default)
     {
         string? previous = File.Exists(Path) ? File.ReadAllText(Path) : null;
         Write(Text);
         if (!reload)
-            return;
+            return null;
         using SystemdManager systemd = await ConnectOrRestoreAsync(previous, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -71,6 +72,8 @@ public sealed record UnitFix(string Unit, ManagerKind Manager, string Path, stri
         }
         if (restart)
             await systemd.RestartUnitAsync(Unit, cancellationToken).ConfigureAwait(false);
+        string path = await systemd.LoadUnitAsync(Unit, cancellationToken).ConfigureAwait(false);
+        return (await systemd.GetUnitStatusAtAsync(path, Unit, cancellationToken).ConfigureAwait(false)).KillMode;
     }
 
     async Task<SystemdManager> ConnectOrRestoreAsync(string? previous, CancellationToken cancellationToken)

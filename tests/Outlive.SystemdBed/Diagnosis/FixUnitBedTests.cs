@@ -31,6 +31,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
             Assert.Equal(0, fix.ExitCode);
             Assert.Contains("KillMode=process", bed.TryReadFile(DropIn), StringComparison.Ordinal);
             Assert.Equal("process", await bed.ShowPropertyAsync(Unit, "KillMode"));
+            Assert.Contains($"systemd now reports KillMode=process for {Unit}", fix.Stdout, StringComparison.Ordinal);
             Assert.Equal($"/etc/systemd/system/{Unit}.d/50-outlive.conf", await bed.ShowPropertyAsync(Unit, "DropInPaths"));
 
             await bed.RunCheckedAsync("systemctl", "stop", Unit);
@@ -61,5 +62,26 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
         Assert.Contains("+KillMode=process", dry.Stdout, StringComparison.Ordinal);
         Assert.Equal(1, (await bed.RunAsync("test", "-e", $"/etc/systemd/system/{Other}.d")).ExitCode);
         Assert.Equal("mixed", await bed.ShowPropertyAsync(Other, "KillMode"));
+    }
+
+    [Fact]
+    public async Task A_later_drop_in_that_overrides_the_fix_makes_fix_unit_exit_1_and_say_so()
+    {
+        SystemdBed bed = fixture.Bed;
+        const string Overridden = "dctr-fix-overridden.service";
+        bed.WriteFile($"/etc/systemd/system/{Overridden}.d/60-local.conf", "[Service]\nKillMode=mixed\n");
+        await bed.InstallUnitsAsync(new Dictionary<string, string> { [Overridden] = OutliveInBed.Service("control-group", "true") });
+        try
+        {
+            BedCommandResult fix = await bed.RunOutliveAsync("fix-unit", Overridden);
+
+            Assert.Equal(1, fix.ExitCode);
+            Assert.Contains($"{Overridden} still has KillMode=mixed", fix.Stderr, StringComparison.Ordinal);
+            Assert.Equal("mixed", await bed.ShowPropertyAsync(Overridden, "KillMode"));
+        }
+        finally
+        {
+            await bed.RunOutliveAsync("fix-unit", "--revert", Overridden);
+        }
     }
 }
