@@ -1,6 +1,7 @@
 using System.Globalization;
 using Outlive.Procfs;
 using Outlive.Systemd;
+using Outlive.Systemd.DBus;
 
 namespace Outlive.Diagnosis;
 
@@ -78,9 +79,8 @@ public sealed record StopTarget(string Unit, ManagerKind Manager, string Control
     public static async Task<StopTarget> ReadAsync(string unit, ManagerKind manager, CancellationToken cancellationToken = default)
     {
         UnitName.Validate(unit);
-        using var systemd = await Systemd.DBus.SystemdManager.ConnectAsync(
-            manager == ManagerKind.System ? Systemd.DBus.SystemdBus.System() : Systemd.DBus.SystemdBus.User(), cancellationToken).ConfigureAwait(false);
-        var status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
+        using SystemdManager systemd = await SystemdManager.ConnectAsync(manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User(), cancellationToken).ConfigureAwait(false);
+        UnitStatus? status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         if (status?.ControlGroup is not { } cgroup)
             throw new UnitNotRunningException(unit, manager);
         return new StopTarget(unit, manager, cgroup, status.KillMode ?? KillMode.ControlGroup, status.MainPid is > 0 and var main ? (int)main : null);
