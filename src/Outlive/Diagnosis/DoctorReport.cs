@@ -44,8 +44,4 @@ public sealed record DoctorReport(
     Recommendation Recommended,
     string? UnitFixCommand,
     bool ChildWouldSurvive,
-    (int Pid, string Command)? OrphanReaper)
-{
-    /// <summary>The KillMode the verdicts used: the unit's, or systemd's default when unread.</summary>
-    public KillMode EffectiveKillMode => Status?.KillMode ?? KillMode.ControlGroup;
-}
+    (int Pid, string Command)? OrphanReaper);
