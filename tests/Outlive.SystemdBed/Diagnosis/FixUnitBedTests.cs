@@ -84,4 +84,28 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
             await bed.RunOutliveAsync("fix-unit", "--revert", Overridden);
         }
     }
+
+    [Fact]
+    public async Task With_restart_fix_unit_restarts_the_unit_after_the_reload_and_reports_the_new_KillMode()
+    {
+        SystemdBed bed = fixture.Bed;
+        const string Restarted = "dctr-fix-restart.service";
+        await bed.InstallUnitsAsync(new Dictionary<string, string> { [Restarted] = OutliveInBed.Service("mixed", "true") });
+        await bed.RunCheckedAsync("systemctl", "start", Restarted);
+        int before = await OutliveInBed.MainPidAsync(bed, Restarted);
+        try
+        {
+            BedCommandResult fix = await bed.RunOutliveAsync("fix-unit", "--restart", Restarted);
+
+            Assert.Equal(0, fix.ExitCode);
+            Assert.Contains($"restarted {Restarted}", fix.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"systemd now reports KillMode=process for {Restarted}", fix.Stdout, StringComparison.Ordinal);
+            Assert.NotEqual(before, await OutliveInBed.MainPidAsync(bed, Restarted));
+        }
+        finally
+        {
+            await bed.RunAsync("systemctl", "stop", Restarted);
+            await bed.RunOutliveAsync("fix-unit", "--revert", Restarted);
+        }
+    }
 }
