@@ -8,6 +8,9 @@ var root = new RootCommand(
     ExitCodeHelp.Text)
 {
     RunCommand.Create(),
+    DoctorCommand.Create(),
+    TreeCommand.Create(),
+    FixUnitCommand.Create(),
 };
 
 ParseResult parsed = root.Parse(args);
