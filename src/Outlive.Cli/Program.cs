@@ -8,6 +8,12 @@ var root = new RootCommand(
     ExitCodeHelp.Text)
 {
     RunCommand.Create(),
+    PsCommand.Create(),
+    StatusCommand.Create(),
+    StopCommand.Create(),
+    LogsCommand.Create(),
+    PruneCommand.Create(),
+    StateDirOption.Option,
 };
 
 ParseResult parsed = root.Parse(args);
