@@ -24,7 +24,7 @@ public class LifecycleCommandTests
             echo "recorded=$pid impostor=$impostor"
             "$outlive" status --state-dir "$state" x; echo "status=$?"
             "$outlive" stop --state-dir "$state" x; echo "stop=$?"
-            if kill -0 "$impostor"; then echo "impostor=alive"; else echo "impostor=dead"; fi
+            if kill -0 "$impostor"; then echo "impostor_after_stop=alive"; else echo "impostor_after_stop=dead"; fi
             kill -KILL "$impostor"
             """;
         var result = Repo.Run("unshare", ["--pid", "--fork", "--mount-proc", "bash", "-c", script, "bash", Repo.Cli, registry.StateDir]);
@@ -33,7 +33,7 @@ public class LifecycleCommandTests
         Assert.True(recorded == Field(output, "impostor"), $"the impostor did not get the recorded pid:\n{output}{result.Stderr}");
         Assert.Equal("3", Field(output, "status"));
         Assert.Equal("0", Field(output, "stop"));
-        Assert.Equal("alive", Field(output, "impostor"));
+        Assert.Equal("alive", Field(output, "impostor_after_stop"));
         Assert.Contains("x (pid " + recorded + ") was not running", output, StringComparison.Ordinal);
     }
 
