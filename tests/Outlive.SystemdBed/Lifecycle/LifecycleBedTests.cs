@@ -90,7 +90,7 @@ public sealed class LifecycleBedTests(SystemdBedFixture fixture)
                 var result = await Outlive("logs", "talker", "-n", "5");
                 Assert.True(result.ExitCode == 0, result.ToString());
                 logs = result.Stdout;
-                await Task.Delay(100);
+                await Task.Delay(100, TestContext.Current.CancellationToken);
             }
             Assert.Contains("hello-from-service", logs, StringComparison.Ordinal);
         }
