@@ -11,6 +11,12 @@ var root = new RootCommand(
     DoctorCommand.Create(),
     TreeCommand.Create(),
     FixUnitCommand.Create(),
+    PsCommand.Create(),
+    StatusCommand.Create(),
+    StopCommand.Create(),
+    LogsCommand.Create(),
+    PruneCommand.Create(),
+    StateDirOption.Option,
 };
 
 ParseResult parsed = root.Parse(args);
