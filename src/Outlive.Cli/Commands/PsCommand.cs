@@ -21,7 +21,8 @@ internal static class PsCommand
             foreach (var problem in listing.Problems)
                 Console.Error.WriteLine($"outlive: {problem.Path} {problem.Reason}");
             bool withExited = parse.GetValue(all);
-            var rows = listing.Entries.Select(e => (Entry: e, State: registry.GetState(e)))
+            ChildState[] states = registry.GetStates(listing.Entries);
+            var rows = listing.Entries.Select((e, i) => (Entry: e, State: states[i]))
                 .Where(row => withExited || row.State != ChildState.Gone).ToList();
             DateTime now = DateTime.UtcNow;
             if (parse.GetValue(json))

@@ -54,6 +54,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mkdir(string path, uint mode);
 
+    [LibraryImport(Name, EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint read(int fd, byte* buffer, nuint count);
+
     [LibraryImport(Name, EntryPoint = "fchmod", SetLastError = true)]
     internal static partial int fchmod(int fd, uint mode);
 

@@ -42,16 +42,23 @@ internal static class SecureFiles
         return errno is Libc.ENOENT or Libc.ENOTDIR ? null : throw Failure(path, "stat", errno);
     }
 
-    internal static byte[] ReadAll(SafeFileHandle file, long length)
+    /// <remarks>Plain read(2): RandomAccess would first lseek to learn whether the fd can seek, once per entry.</remarks>
+    internal static unsafe byte[] ReadAll(SafeFileHandle file, long length)
     {
         var content = new byte[length];
+        int fd = (int)file.DangerousGetHandle();
         int total = 0;
-        while (total < content.Length)
+        fixed (byte* buffer = content)
         {
-            int n = RandomAccess.Read(file, content.AsSpan(total), total);
-            if (n == 0)
-                break;
-            total += n;
+            while (total < content.Length)
+            {
+                nint n = Libc.read(fd, buffer + total, (nuint)(content.Length - total));
+                if (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
+                    continue;
+                if (n <= 0)
+                    break;
+                total += (int)n;
+            }
         }
         return total == content.Length ? content : content[..total];
     }

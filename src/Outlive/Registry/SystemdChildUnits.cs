@@ -13,6 +13,7 @@ public sealed class SystemdChildUnits : IDisposable
 {
     private readonly Dictionary<ManagerKind, SystemdManager> _managers = [];
     private readonly HashSet<ManagerKind> _unreachable = [];
+    private readonly Lock _connecting = new();
 
     /// <summary>
     /// For <see cref="ChildRegistry"/>'s unitState hook: Running while the unit is active (or starting, stopping),
@@ -87,7 +88,14 @@ public sealed class SystemdChildUnits : IDisposable
         return true;
     }
 
+    /// <summary>Thread-safe: the registry asks for many units at once, and the connection is shared.</summary>
     private SystemdManager? TryConnect(ManagerKind kind)
+    {
+        lock (_connecting)
+            return TryConnectLocked(kind);
+    }
+
+    private SystemdManager? TryConnectLocked(ManagerKind kind)
     {
         if (_managers.TryGetValue(kind, out var systemd))
             return systemd;
