@@ -6,7 +6,7 @@ internal static class ExitCodeHelp
     internal const string Text =
         "Exit codes:\n" +
         "  0    ok (status: running)\n" +
-        "  1    a check said no (doctor: a child would not survive; stop: still running)\n" +
+        "  1    a check said no (doctor: a child would not survive; stop: still running), or an I/O error\n" +
         "  2    usage error\n" +
         "  3    status: not running\n" +
         "  4    status: unknown\n" +

@@ -36,3 +36,9 @@ catch (OutliveException e)
     Console.Error.WriteLine($"outlive: {e.Message}");
     return e.ExitCode;
 }
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    // A file system failure Outlive has no more specific word for (disk full, I/O error): one line, no trace.
+    Console.Error.WriteLine($"outlive: {e.Message}");
+    return e is UnauthorizedAccessException ? ExitCodes.PermissionDenied : ExitCodes.No;
+}

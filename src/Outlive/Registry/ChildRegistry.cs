@@ -33,17 +33,26 @@ public sealed partial class ChildRegistry
     public ChildRegistry(string? stateDir = null, Func<RegistryEntry, ChildState?>? unitState = null)
     {
         _uid = Libc.getuid();
-        StateDir = Path.GetFullPath(stateDir ?? DefaultStateDir(_uid, Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")));
+        StateDir = Path.GetFullPath(stateDir ?? DefaultStateDir(_uid, Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR"), Directory.Exists));
         _unitState = unitState;
     }
 
     public string StateDir { get; }
 
-    /// <summary><c>/run/outlive</c> for root, else <c>$XDG_RUNTIME_DIR/outlive</c>, else <c>/run/user/UID/outlive</c>.</summary>
-    public static string DefaultStateDir(uint uid, string? xdgRuntimeDir) =>
-        uid == 0 ? "/run/outlive"
-        : !string.IsNullOrEmpty(xdgRuntimeDir) && Path.IsPathRooted(xdgRuntimeDir) ? Path.Combine(xdgRuntimeDir, "outlive")
-        : $"/run/user/{uid.ToString(CultureInfo.InvariantCulture)}/outlive";
+    /// <summary>
+    /// <c>/run/outlive</c> for root, else <c>$XDG_RUNTIME_DIR/outlive</c>, else <c>/run/user/UID/outlive</c> when
+    /// logind made that runtime dir, else <c>/tmp/outlive-UID</c> — a <c>User=</c> service of a user without a
+    /// session has neither; like tmux's /tmp/tmux-UID, the dir is made 0700 and its owner checked before use.
+    /// </summary>
+    public static string DefaultStateDir(uint uid, string? xdgRuntimeDir, Func<string, bool> directoryExists)
+    {
+        string id = uid.ToString(CultureInfo.InvariantCulture);
+        if (uid == 0)
+            return "/run/outlive";
+        if (!string.IsNullOrEmpty(xdgRuntimeDir) && Path.IsPathRooted(xdgRuntimeDir))
+            return Path.Combine(xdgRuntimeDir, "outlive");
+        return directoryExists($"/run/user/{id}") ? $"/run/user/{id}/outlive" : $"/tmp/outlive-{id}";
+    }
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9._@-]{0,63}$")]
     private static partial Regex NamePattern();
@@ -343,7 +352,15 @@ public sealed partial class ChildRegistry
         {
             if (!create)
                 return false;
-            Directory.CreateDirectory(Path.GetDirectoryName(StateDir)!);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(StateDir)!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new RegistryPermissionException(
+                    $"cannot create state dir {StateDir}: {e.Message.TrimEnd('.')}; pass --state-dir (or OUTLIVE_STATE_DIR) naming a directory you may write");
+            }
             if (Libc.mkdir(StateDir, SecureFiles.OwnerOnlyDirectory) != 0 && Marshal.GetLastPInvokeError() != Libc.EEXIST)
                 throw SecureFiles.Failure(StateDir, "create", Marshal.GetLastPInvokeError());
             stat = SecureFiles.LStat(StateDir) ?? throw new IOException($"{StateDir} vanished right after it was created");

@@ -88,8 +88,11 @@ internal static class SecureFiles
 
     internal static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
 
-    internal static IOException Failure(string path, string operation, int errno) =>
-        new($"cannot {operation} {path}: {Libc.StrError(errno)}");
+    /// <summary>Permission problems get the registry's own error (exit 7, with the fix); anything else stays an I/O error.</summary>
+    internal static Exception Failure(string path, string operation, int errno) => errno is Libc.EACCES or Libc.EPERM
+        ? new RegistryPermissionException(
+            $"cannot {operation} {path}: {Libc.StrError(errno)}; pass --state-dir (or OUTLIVE_STATE_DIR) naming a directory you own")
+        : new IOException($"cannot {operation} {path}: {Libc.StrError(errno)}");
 }
 
 /// <summary>A complete, fsynced temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>

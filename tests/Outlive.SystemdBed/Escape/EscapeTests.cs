@@ -150,13 +150,13 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
     public async Task A_hundred_scopes_of_short_lived_children_are_all_collected_and_no_unit_is_left()
     {
         await PrepareOutputsAsync();
-        // Four at a time; half the children fail, so failed scopes must be collected too.
-        string script = $"seq 100 | xargs -P 4 -I N {RepoLayout.Cli} run --escape scope --name collect -- /bin/sh -c 'exit $((N % 2))'";
+        // Four at a time, each its own registry name; half the children fail, so failed scopes must be collected too.
+        string script = $"seq 100 | xargs -P 4 -I N {RepoLayout.Cli} run --escape scope --name collectN -- /bin/sh -c 'exit $((N % 2))'";
         BedCommandResult run = await Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", "/bin/sh", "-c", script], TimeSpan.FromMinutes(3));
         Assert.True(run.ExitCode == 0, run.ToString());
 
-        await WaitAsync(async () => (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect-*")).Trim().Length == 0);
-        Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect-*")).Trim());
+        await WaitAsync(async () => (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect*")).Trim().Length == 0);
+        Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect*")).Trim());
     }
 
     private static async Task WaitAsync(Func<Task<bool>> condition)

@@ -83,6 +83,21 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_state_dir_the_user_may_not_use_is_one_line_naming_it_and_nothing_starts()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "running the CLI as nobody needs root");
+        string marker = $"{Random.Shared.Next(100_000, 999_999)}";
+        var result = Repo.Run("setpriv", ["--reuid", "65534", "--regid", "65534", "--clear-groups",
+            Repo.Cli, "run", "--state-dir", "/root/outlive-not-yours", "--", "sleep", marker]);
+
+        Assert.Equal(ExitCodes.PermissionDenied, result.ExitCode);
+        string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("/root/outlive-not-yours", line, StringComparison.Ordinal);
+        Assert.Contains("--state-dir", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Children.AllStats(), s => Children.CommandLine(s.Pid).Contains($"sleep {marker}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Help_documents_every_exit_code()
     {
         var result = Repo.Run(Repo.Cli, ["--help"]);

@@ -234,11 +234,15 @@ public sealed class ChildRegistryTests : IDisposable
     [Fact]
     public void The_default_state_dir_follows_the_user()
     {
-        Assert.Equal("/run/outlive", ChildRegistry.DefaultStateDir(0, "/run/user/0"));
-        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "/run/user/1000"));
-        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, null));
-        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "relative"));
-        Assert.Equal("/xdg/outlive", ChildRegistry.DefaultStateDir(1000, "/xdg"));
+        Func<string, bool> loggedIn = dir => dir == "/run/user/1000";
+        Func<string, bool> noSession = _ => false;
+        Assert.Equal("/run/outlive", ChildRegistry.DefaultStateDir(0, "/run/user/0", loggedIn));
+        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "/run/user/1000", loggedIn));
+        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, null, loggedIn));
+        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "relative", loggedIn));
+        Assert.Equal("/xdg/outlive", ChildRegistry.DefaultStateDir(1000, "/xdg", loggedIn));
+        // A User= service of a user with no session: no runtime dir, so tmux's way.
+        Assert.Equal("/tmp/outlive-1000", ChildRegistry.DefaultStateDir(1000, null, noSession));
     }
 
     private static int Chown(string path, uint uid) => NativeChown.chown(path, uid, uid);

@@ -1,9 +1,15 @@
+using Outlive.Tests.Support;
 using Outlive.Interop;
 using Outlive.Registry;
 
 namespace Outlive.Tests.Registry;
 
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+/// <remarks>
+/// Runs alone: a child forked by a concurrent test shares a pid file's flock until its exec closes the fd,
+/// and .NET's File.ReadAllText takes a non-blocking shared lock, so it would fail now and then.
+/// </remarks>
+[Collection(nameof(QuietProcess))]
 public sealed class PidFileTests : IDisposable
 {
     private readonly ScratchDir _dir = new();

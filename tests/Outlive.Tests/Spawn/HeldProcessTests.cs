@@ -62,6 +62,7 @@ public class HeldProcessTests
             {
                 Children.WaitForExec(child.Pid, "sleep");
                 Assert.Equal(new Dictionary<string, string> { ["A"] = "1" }, Children.Environ(child.Pid));
+                Children.WaitUntil(() => Children.OpenFds(child.Pid).SequenceEqual([0, 1, 2, 3]), TimeSpan.FromSeconds(5));
                 Assert.Equal([0, 1, 2, 3], Children.OpenFds(child.Pid));
                 Assert.Equal(Children.FdTarget(Environment.ProcessId, pipe[0]), Children.FdTarget(child.Pid, 3));
             }
