@@ -10,7 +10,9 @@ internal sealed record BenchSettings(
     int ThroughputRounds,
     int ThroughputChildrenPerThread,
     int ThroughputThreads,
-    int ScaleChildren)
+    int ScaleChildren,
+    int BedRounds,
+    int BedBatch)
 {
     public static BenchSettings Create(bool quick)
     {
@@ -22,10 +24,10 @@ internal sealed record BenchSettings(
         return quick
             ? new BenchSettings(true, root, work, SpawnRounds: 40, SpawnBatch: 25,
                 ThroughputRounds: 10, ThroughputChildrenPerThread: 50, ThroughputThreads: Environment.ProcessorCount,
-                ScaleChildren: 2_000)
+                ScaleChildren: 2_000, BedRounds: 8, BedBatch: 5)
             : new BenchSettings(false, root, work, SpawnRounds: 200, SpawnBatch: 50,
                 ThroughputRounds: 30, ThroughputChildrenPerThread: 150, ThroughputThreads: Environment.ProcessorCount,
-                ScaleChildren: 10_000);
+                ScaleChildren: 10_000, BedRounds: 30, BedBatch: 10);
     }
 
     private static string FindRepoRoot()

@@ -45,7 +45,7 @@ internal static class PerformanceDoc
         doc.AppendLine("Ratio: the case's median divided by its group's baseline median (the group's first case).");
         doc.AppendLine();
         foreach (GroupResult group in run.Groups)
-            doc.AppendLine($"- **{group.Group}**: {group.Description}.");
+            doc.AppendLine($"- **{group.Group}**: {group.Description}." + (group.SkippedBecause is { } reason ? $" **Skipped in this run**: {reason}." : ""));
         doc.AppendLine();
         doc.AppendLine("## Targets");
         doc.AppendLine();
