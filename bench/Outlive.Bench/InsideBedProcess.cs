@@ -8,8 +8,10 @@ namespace Outlive.Bench;
 using SystemdBed = Outlive.SystemdBed.Bed.SystemdBed;
 
 /// <summary>
-/// This runner started again in <see cref="InsideBed"/> mode in all the bed's namespaces (nsenter, as
-/// <c>SystemdBed.RunAsync</c> does), from the repo's artifacts/ that the bed shares at the same path.
+/// This runner started again in <see cref="InsideBed"/> mode as a transient service of the bed's systemd
+/// (KillMode=control-group, the case the escape exists for), from the repo's artifacts/ that the bed
+/// shares at the same path. <c>systemd-run --pipe</c>, entered into the bed with nsenter as
+/// <c>SystemdBed.RunAsync</c> does, hands the service this side's pipes for stdin, stdout and stderr.
 /// </summary>
 internal sealed class InsideBedProcess : IDisposable
 {
@@ -38,7 +40,9 @@ internal sealed class InsideBedProcess : IDisposable
         };
         foreach (string argument in (string[])[
             "-t", bed.HostPid.ToString(CultureInfo.InvariantCulture), "-a", "-r", "-w", "--",
-            "env", "-i", $"PATH={BedPath}", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", "SYSTEMD_COLORS=0",
+            "env", "-i", $"PATH={BedPath}",
+            "systemd-run", "--quiet", "--pipe", "--wait", "--collect", "--unit", "outlive-bench-inside",
+            "--setenv", $"DOTNET_ROOT={RepoLayout.DotnetRoot}",
             Path.Combine(AppContext.BaseDirectory, "Outlive.Bench"), InsideBed.Flag])
             psi.ArgumentList.Add(argument);
         return new InsideBedProcess(Process.Start(psi)!);

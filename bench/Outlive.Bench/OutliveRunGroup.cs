@@ -4,12 +4,14 @@ namespace Outlive.Bench;
 internal sealed class OutliveRunGroup(BedSession bed) : IBenchGroup
 {
     public const string OutliveRun = "outlive run --escape scope -- /bin/true (NativeAOT)";
+    public const string OutliveSetsid = "outlive run --escape setsid --force -- /bin/true (NativeAOT, no D-Bus)";
 
     public string Name => "outlive run (NativeAOT)";
 
     private const string Description =
-        "in the systemd bed, µs from starting the whole command until it exited, timed by the runner inside the bed, the two commands taking turns: " +
-        "`outlive run --escape scope -- /bin/true` (NativeAOT, `dotnet publish src/Outlive.Cli -c Release`) vs `systemd-run --scope --collect --quiet /bin/true`";
+        "in the systemd bed, µs from starting the whole command until it exited, timed by the runner inside the bed, the commands taking turns: " +
+        "`outlive run --escape scope -- /bin/true` (NativeAOT, `dotnet publish src/Outlive.Cli -c Release`) vs `systemd-run --scope --collect --quiet /bin/true`; " +
+        "`--escape setsid --force` is the same command without systemd (no D-Bus): what starting the command itself costs";
 
     public GroupResult Run(BenchSettings settings)
     {
@@ -20,6 +22,7 @@ internal sealed class OutliveRunGroup(BedSession bed) : IBenchGroup
             [
                 new BenchCase(SystemdRunScope.CaseName, n => inside.Measure(InsideBed.Command, n, SystemdRunScope.Argv)),
                 new BenchCase(OutliveRun, n => inside.Measure(InsideBed.Command, n, outlive, "run", "--escape", "scope", "--", "/bin/true")),
+                new BenchCase(OutliveSetsid, n => inside.Measure(InsideBed.Command, n, outlive, "run", "--escape", "setsid", "--force", "--", "/bin/true")),
             ],
             settings.BedRounds, settings.BedBatch, warmupSize: 3);
         var result = new GroupResult(Name, Description, cases, HasBaseline: true, [], []);

@@ -11,8 +11,8 @@ internal sealed class ScopeEscapeGroup(BedSession bed) : IBenchGroup
     public string Name => "scope escape";
 
     private const string Description =
-        "in the systemd bed, µs timed inside it: until `Launcher.StartAsync` (/bin/true, `EscapeStrategy.Scope`) returns with the child " +
-        "in its scope and released, in the runner's own warm process; vs one whole `systemd-run --scope --collect --quiet /bin/true` command " +
+        "in the systemd bed, µs timed by the runner running there as a service (KillMode=control-group): until `Launcher.StartAsync` (/bin/true, `EscapeStrategy.Scope`) returns with the child " +
+        "in its scope and released (planning included: it reads the service's KillMode over D-Bus), in the runner's own warm process; vs one whole `systemd-run --scope --collect --quiet /bin/true` command " +
         "started and waited for by the same process";
 
     public GroupResult Run(BenchSettings settings)
