@@ -9,6 +9,8 @@
 using System.Text.Json;
 using ExecTest;
 using Outlive;
+using Outlive.Diagnosis;
+using Outlive.Systemd.Escape;
 
 if (args is ["child"])
 {
@@ -35,6 +37,10 @@ if (method is null || tag is null)
 if (!ChildMethods.ByName.TryGetValue(method, out StartChild? start))
     return Usage($"unknown method '{method}'");
 
+// What outlive doctor says will become of the child, asked from inside this service before it starts.
+Verdict? predicted = Enum.TryParse(method, ignoreCase: true, out EscapeStrategy strategy)
+    ? await Doctor.PredictAsync(strategy)
+    : null;
 int childPid = start(child[0], child[1..]);
 ProcessIdentity main = ProcessIdentity.TryCapture(Environment.ProcessId)!;
 ProcessIdentity? childIdentity = ProcessIdentity.TryCapture(childPid);
@@ -52,6 +58,15 @@ using (var json = new Utf8JsonWriter(stream))
     json.WriteNumber("mainStartTime", main.StartTimeTicks);
     json.WriteNumber("childPid", childPid);
     json.WriteNumber("childStartTime", childIdentity?.StartTimeTicks ?? 0);
+    if (predicted is not null)
+    {
+        json.WriteStartObject("doctorPredicted");
+        json.WriteBoolean("stop", predicted.SurvivesStop);
+        json.WriteBoolean("restart", predicted.SurvivesRestart);
+        json.WriteBoolean("crash", predicted.SurvivesCrash);
+        json.WriteString("reason", predicted.Reason);
+        json.WriteEndObject();
+    }
     json.WriteEndObject();
 }
 // Rename so a reader never sees a half-written file.

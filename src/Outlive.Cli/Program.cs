@@ -8,6 +8,15 @@ var root = new RootCommand(
     ExitCodeHelp.Text)
 {
     RunCommand.Create(),
+    DoctorCommand.Create(),
+    TreeCommand.Create(),
+    FixUnitCommand.Create(),
+    PsCommand.Create(),
+    StatusCommand.Create(),
+    StopCommand.Create(),
+    LogsCommand.Create(),
+    PruneCommand.Create(),
+    StateDirOption.Option,
 };
 
 ParseResult parsed = root.Parse(args);

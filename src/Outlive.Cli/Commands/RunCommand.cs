@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Outlive.Registry;
 using Outlive.Spawn;
 using Outlive.Systemd.Escape;
 
@@ -25,7 +26,9 @@ internal static class RunCommand
             DefaultValueFactory = _ => EscapeStrategy.Auto,
         };
         var force = new Option<bool>("--force") { Description = "With --escape setsid: start even where the caller's unit will kill the child." };
-        var name = new Option<string?>("--name") { Description = "A word for the transient unit's name (default: the program's name)." };
+        var name = new Option<string?>("--name") { Description = "The child's name in the registry, also a word in its unit's name (default: PROGRAM-XXXX)." };
+        var replace = new Option<bool>("--replace") { Description = "If a running child has this --name, stop it first (SIGTERM, SIGKILL after 10s)." };
+        var pidFile = new Option<string?>("--pidfile") { Description = "Write the child's PID to FILE (refused if FILE names another running process); 'outlive stop' removes it." };
         var slice = new Option<string?>("--slice") { Description = "The slice for the transient unit." };
         var restart = new Option<string?>("--restart") { Description = "With --escape service: systemd's Restart= (no, on-failure, always)." };
         var json = new Option<bool>("--json") { Description = "Print a JSON object (pid, start time, strategy, unit, reason) instead of the PID." };
@@ -33,7 +36,7 @@ internal static class RunCommand
 
         var run = new Command("run", "Start PROGRAM detached (new session, clean signals and fds) and print its PID.")
         {
-            cwd, env, unsetEnv, stdout, stderr, umask, user, group, escape, force, name, slice, restart, json, command,
+            cwd, env, unsetEnv, stdout, stderr, umask, user, group, escape, force, name, replace, pidFile, slice, restart, json, command,
         };
         run.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,13 +60,18 @@ internal static class RunCommand
             {
                 Strategy = parse.GetValue(escape),
                 Force = parse.GetValue(force),
-                Name = parse.GetValue(name),
                 Slice = parse.GetValue(slice),
                 Restart = parse.GetValue(restart),
             };
-            LaunchedChild child = await Launcher.StartAsync(info, escapeOptions, cancellationToken);
+            var registration = new RegistrationOptions(parse.GetValue(name), parse.GetValue(replace), parse.GetValue(pidFile));
+            using var units = new SystemdChildUnits();
+            var registry = StateDirOption.OpenRegistry(parse, units);
+            var (child, entry) = await RegisteredLauncher.StartAsync(
+                registry, new ChildStopper(registry, units), registration, info, escapeOptions, cancellationToken);
+            if (entry is null)
+                Console.Error.WriteLine($"outlive: {child.Unit} exited before it could be registered; see journalctl -u {child.Unit}");
             if (parse.GetValue(json))
-                WriteJson(child);
+                WriteJson(child, entry?.Name);
             else
                 Console.WriteLine(child.Pid.ToString(CultureInfo.InvariantCulture));
             return ExitCodes.Ok;
@@ -101,10 +109,11 @@ internal static class RunCommand
         throw new UsageException($"--umask '{text}' is not an octal mask from 000 to 777: write it like 022");
     }
 
-    private static void WriteJson(LaunchedChild child)
+    private static void WriteJson(LaunchedChild child, string? name)
     {
         using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = false });
         writer.WriteStartObject();
+        writer.WriteString("name", name);
         writer.WriteNumber("pid", child.Pid);
         if (child.Identity is { } identity)
         {

@@ -181,10 +181,7 @@ public sealed partial class ChildRegistry
 
     internal RegistryEntry Commit(string name, string token, ChildLaunch launch)
     {
-        var entry = new RegistryEntry(
-            RegistryEntry.CurrentSchemaVersion, name, launch.Child.Pid, launch.Child.StartTimeTicks, launch.Child.BootId,
-            launch.Strategy, launch.Unit, launch.Command, launch.Cwd, launch.StdoutPath, launch.StderrPath,
-            launch.PidFile is null ? null : Path.GetFullPath(launch.PidFile), _uid, DateTime.UtcNow);
+        var entry = EntryFor(name, launch);
         using var dirLock = LockStateDir();
         SecureFiles.WriteAtomically(
             EntryPath(name),
@@ -193,6 +190,12 @@ public sealed partial class ChildRegistry
         DropReservationLocked(name, token);
         return entry;
     }
+
+    /// <summary>The entry <paramref name="launch"/> would be committed as.</summary>
+    internal RegistryEntry EntryFor(string name, ChildLaunch launch) => new(
+        RegistryEntry.CurrentSchemaVersion, name, launch.Child.Pid, launch.Child.StartTimeTicks, launch.Child.BootId,
+        launch.Strategy, launch.Unit, launch.Command, launch.Cwd, launch.StdoutPath, launch.StderrPath,
+        launch.PidFile is null ? null : Path.GetFullPath(launch.PidFile), _uid, DateTime.UtcNow, launch.Manager);
 
     internal void DropReservation(string name, string token)
     {

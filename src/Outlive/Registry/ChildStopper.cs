@@ -20,8 +20,9 @@ public sealed record StopResult(RegistryEntry Entry, StopOutcome Outcome);
 /// <summary>
 /// Stops registered children without ever signalling a recycled PID: the identity (pid + start time + boot id)
 /// is checked again after pidfd_open, when the pidfd pins the process, and every signal goes through that pidfd.
+/// Children escaped into a systemd unit are stopped through <paramref name="units"/> when given: their unit, not their PID.
 /// </summary>
-public sealed class ChildStopper(ChildRegistry registry)
+public sealed class ChildStopper(ChildRegistry registry, SystemdChildUnits? units = null)
 {
     /// <summary>How long to wait for a SIGKILLed process to be gone.</summary>
     public static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
@@ -37,6 +38,20 @@ public sealed class ChildStopper(ChildRegistry registry)
     public StopResult Stop(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter)
     {
         var outcome = SignalAndWait(entry, signal, timeout, killAfter);
+        if (outcome != StopOutcome.StillRunning)
+            registry.Remove(entry);
+        return new StopResult(entry, outcome);
+    }
+
+    /// <summary>
+    /// Like <see cref="Stop(RegistryEntry, int, TimeSpan, bool)"/>, but a child in a unit is stopped by stopping the
+    /// unit (a service with Restart= would otherwise come back under a new PID).
+    /// </summary>
+    public async Task<StopResult> StopAsync(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter, CancellationToken cancellationToken = default)
+    {
+        if (entry.Unit is null || units is null)
+            return Stop(entry, signal, timeout, killAfter);
+        var outcome = await units.StopAsync(entry, signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
         if (outcome != StopOutcome.StillRunning)
             registry.Remove(entry);
         return new StopResult(entry, outcome);

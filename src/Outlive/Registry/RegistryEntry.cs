@@ -20,6 +20,8 @@ namespace Outlive.Registry;
 /// pidFile         string?   absolute path of the PID file Outlive wrote, else null
 /// startedByUid    uint32    uid of the user who ran outlive
 /// startedAtUtc    string    ISO 8601 UTC time of the start, e.g. "2026-11-25T12:00:00.0000000Z"
+/// manager         string?   the systemd manager that owns unit: "system" or "user"; null for setsid
+///                           (added later, so may be missing: then "system" for root's entries, else "user")
 /// </code>
 /// </summary>
 public sealed record RegistryEntry(
@@ -36,7 +38,8 @@ public sealed record RegistryEntry(
     [property: JsonPropertyName("stderrPath")] string? StderrPath,
     [property: JsonPropertyName("pidFile")] string? PidFile,
     [property: JsonPropertyName("startedByUid")] uint StartedByUid,
-    [property: JsonPropertyName("startedAtUtc")] DateTime StartedAtUtc)
+    [property: JsonPropertyName("startedAtUtc")] DateTime StartedAtUtc,
+    [property: JsonPropertyName("manager")] string? Manager = null)
 {
     public const int CurrentSchemaVersion = 1;
 
@@ -53,7 +56,8 @@ public sealed record ChildLaunch(
     string Cwd,
     string? StdoutPath,
     string? StderrPath,
-    string? PidFile);
+    string? PidFile,
+    string? Manager = null);
 
 /// <summary>Whether a registered child still runs. <see cref="Unknown"/> when it cannot be told (e.g. /proc hides it).</summary>
 public enum ChildState

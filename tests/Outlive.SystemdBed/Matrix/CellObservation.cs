@@ -10,7 +10,8 @@ public sealed record CellObservation(
     string? ChildCgroup,
     bool MainAlive,
     string UnitStateAfter,
-    IReadOnlyList<string> NotableJournalLines)
+    IReadOnlyList<string> NotableJournalLines,
+    bool? DoctorPredictedSurvival)
 {
     /// <summary>The service's own cgroup, as the bed sees it.</summary>
     public string ServiceCgroup => $"/system.slice/{Cell.UnitName}";

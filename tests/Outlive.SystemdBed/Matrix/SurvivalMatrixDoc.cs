@@ -25,16 +25,18 @@ internal static class SurvivalMatrixDoc
         md.AppendLine("Each cell is its own unit `matrix-<KillMode>-<method>-<action>.service` with `Type=exec` running " +
             "`samples/ExecTest` (`exectest --method <method>`), which starts `sleep 100000` as its child and records both PIDs " +
             "and start times. After the action the child is looked up by PID **and** start time inside the bed; its PPID and the " +
-            "`0::` line of `/proc/<pid>/cgroup` are read there (bed PIDs, so PPID 1 is the bed's systemd).");
+            "`0::` line of `/proc/<pid>/cgroup` are read there (bed PIDs, so PPID 1 is the bed's systemd). " +
+            "\"doctor predicted\" is `Doctor.PredictAsync` (what `outlive doctor` says), asked by exectest from inside the service just before it started the child.");
         md.AppendLine();
-        md.AppendLine("| KillMode | child method | parent action | child | child PPID | child cgroup | main process after | unit after | claims | matches expectation |");
-        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        md.AppendLine("| KillMode | child method | parent action | child | child PPID | child cgroup | main process after | unit after | doctor predicted | claims | matches expectation |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (CellObservation o in ordered)
         {
             string ppid = o.ChildParentPid is { } p ? (p == 1 ? "1" : p == o.MainPid ? $"{p} (main)" : $"{p}") : "–";
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {o.Cell.KillModeValue} | {o.Cell.Method.Name} | `{o.Cell.ActionText}` | {(o.ChildAlive ? "**survived**" : "killed")} | {ppid} | " +
                 $"{(o.ChildCgroup is null ? "–" : $"`{o.ChildCgroup}`")} | {(o.MainAlive ? "alive" : "gone")} | {o.UnitStateAfter} | " +
+                $"{o.DoctorPredictedSurvival switch { true => "survives", false => "dies", null => "–" }} | " +
                 $"{string.Join(", ", SeedClaim.ShownBy(o.Cell).Select(c => c.Id))} | {o.Mismatch() ?? "yes"} |");
         }
         md.AppendLine();

@@ -97,7 +97,13 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
             childAlive ? await bed.TryReadUnifiedCgroupAsync(pair.ChildPid) : null,
             bed.IsAlive(pair.MainPid, pair.MainStartTime),
             await bed.ShowPropertyAsync(cell.UnitName, "ActiveState"),
-            journal);
+            journal,
+            pair.DoctorPredicted?.GetProperty(cell.Action switch
+            {
+                ParentAction.Stop => "stop",
+                ParentAction.Restart => "restart",
+                _ => "crash",
+            }).GetBoolean());
     }
 
     /// <summary>A killed main process makes systemd stop the unit on its own; wait until it has.</summary>
@@ -113,7 +119,8 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
         }
     }
 
-    private sealed record StartedPair(int MainPid, ulong MainStartTime, int ChildPid, ulong ChildStartTime);
+    /// <param name="DoctorPredicted">exectest's in-process <c>Doctor.PredictAsync</c> for its method (none for plain).</param>
+    private sealed record StartedPair(int MainPid, ulong MainStartTime, int ChildPid, ulong ChildStartTime, JsonElement? DoctorPredicted);
 
     private static async Task<StartedPair> WaitForStateFileAsync(SystemdBed bed, string tag)
     {
@@ -131,6 +138,7 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
             root.GetProperty("mainPid").GetInt32(),
             root.GetProperty("mainStartTime").GetUInt64(),
             root.GetProperty("childPid").GetInt32(),
-            root.GetProperty("childStartTime").GetUInt64());
+            root.GetProperty("childStartTime").GetUInt64(),
+            root.TryGetProperty("doctorPredicted", out JsonElement predicted) ? predicted.Clone() : null);
     }
 }

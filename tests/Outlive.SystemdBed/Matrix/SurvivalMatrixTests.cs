@@ -22,6 +22,19 @@ public sealed class SurvivalMatrixTests(SurvivalMatrixFixture matrix) : IClassFi
         Assert.Null(observed.Mismatch());
     }
 
+    public static TheoryData<string> PredictedCells => new(MatrixCell.All.Where(cell => cell.Method.Name != "plain").Select(cell => cell.UnitName));
+
+    /// <summary>Issue 6: doctor, asked from inside the parent service before the child starts, foretells every cell.</summary>
+    [Theory]
+    [MemberData(nameof(PredictedCells))]
+    public void Doctor_asked_from_inside_the_parent_predicted_the_childs_fate(string unit)
+    {
+        CellObservation observed = matrix.Observation(MatrixCell.All.Single(c => c.UnitName == unit));
+
+        Assert.NotNull(observed.DoctorPredictedSurvival);
+        Assert.Equal(observed.ChildAlive, observed.DoctorPredictedSurvival.Value);
+    }
+
     [Theory]
     [MemberData(nameof(MethodsWhoseChildStaysInTheService))]
     public void Restarting_a_KillMode_process_service_logs_its_left_over_child(string method)

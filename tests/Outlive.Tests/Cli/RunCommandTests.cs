@@ -4,8 +4,15 @@ using Outlive.Tests.Support;
 
 namespace Outlive.Tests.Cli;
 
-public class RunCommandTests
+public sealed class RunCommandTests : IDisposable
 {
+    // run registers its child: keep the registry in a scratch dir, never the machine's /run/outlive.
+    private readonly Repo.ScratchDir _registry = new();
+
+    private Dictionary<string, string> StateDirEnvironment => new() { ["OUTLIVE_STATE_DIR"] = Path.Combine(_registry.Path, "state") };
+
+    public void Dispose() => _registry.Dispose();
+
     private static ProcessIdentity StartedChild(Repo.Result result)
     {
         Assert.Equal(0, result.ExitCode);
@@ -18,7 +25,7 @@ public class RunCommandTests
     [Fact]
     public void Run_prints_the_child_and_returns_while_the_child_lives_on_without_its_parent()
     {
-        var child = StartedChild(Repo.Run(Repo.Cli, ["run", "--json", "--", "sleep", "300"]));
+        var child = StartedChild(Repo.Run(Repo.Cli, ["run", "--json", "--", "sleep", "300"], StateDirEnvironment));
         try
         {
             Assert.True(child.IsAlive());
@@ -35,7 +42,7 @@ public class RunCommandTests
     [Fact]
     public void Systemd_service_variables_of_the_caller_do_not_reach_the_child()
     {
-        var env = new Dictionary<string, string>
+        var env = new Dictionary<string, string>(StateDirEnvironment)
         {
             ["NOTIFY_SOCKET"] = "/run/systemd/notify", ["LISTEN_FDS"] = "1", ["LISTEN_PID"] = "1",
             ["LISTEN_FDNAMES"] = "web", ["WATCHDOG_USEC"] = "1000000", ["WATCHDOG_PID"] = "1", ["KEEP_ME"] = "yes",
@@ -67,7 +74,7 @@ public class RunCommandTests
     [InlineData(2, "Required argument", new[] { "run" })]
     public void Bad_input_gets_one_line_naming_it_and_its_documented_exit_code(int exitCode, string message, string[] args)
     {
-        var result = Repo.Run(Repo.Cli, args);
+        var result = Repo.Run(Repo.Cli, args, StateDirEnvironment);
         Assert.Equal(exitCode, result.ExitCode);
         Assert.Equal("", result.Stdout);
         string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -95,7 +102,7 @@ public class RunCommandTests
         using var scratch = new Repo.ScratchDir();
         string pids = Path.Combine(scratch.Path, "pids");
         string shell = $"sleep 301 & echo plain $! > {pids}; {Repo.Cli} run -- sleep 302 | sed 's/^/detached /' >> {pids}; sleep 0.5";
-        var result = Repo.Run("script", ["-qec", shell, "/dev/null"]);
+        var result = Repo.Run("script", ["-qec", shell, "/dev/null"], StateDirEnvironment);
         Assert.Equal(0, result.ExitCode);
 
         var started = File.ReadAllLines(pids).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));

@@ -45,7 +45,7 @@ public sealed class ChildRegistryTests : IDisposable
         string[] names = [.. json.RootElement.EnumerateObject().Select(p => p.Name)];
         Assert.Equal(
             ["schemaVersion", "name", "pid", "startTimeTicks", "bootId", "strategy", "unit", "command", "cwd",
-             "stdoutPath", "stderrPath", "pidFile", "startedByUid", "startedAtUtc"],
+             "stdoutPath", "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager"],
             names);
         Assert.Equal(1, json.RootElement.GetProperty("schemaVersion").GetInt32());
         Assert.EndsWith("Z", json.RootElement.GetProperty("startedAtUtc").GetString());

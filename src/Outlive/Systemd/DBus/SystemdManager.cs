@@ -124,6 +124,19 @@ public sealed class SystemdManager : IDisposable
         }
     }
 
+    /// <summary>Restarts <paramref name="unit"/> (mode "replace") and waits for the restart job.</summary>
+    public async Task RestartUnitAsync(string unit, CancellationToken cancellationToken = default)
+    {
+        UnitName.Validate(unit);
+        JobWatcher jobs = await GetJobWatcherAsync(cancellationToken).ConfigureAwait(false);
+        using (jobs.BeginCall())
+        {
+            string job = await CallAsync("RestartUnit", unit, cancellationToken, ReadObjectPath,
+                () => ManagerCall("RestartUnit", "ss", unit, "replace")).ConfigureAwait(false);
+            await WaitForJobAsync(jobs, job, unit, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Sends <paramref name="signal"/> to the unit's processes; <paramref name="whom"/> is "all", "main" or "control".</summary>
     public Task KillUnitAsync(string unit, int signal, string whom = "all", CancellationToken cancellationToken = default)
     {

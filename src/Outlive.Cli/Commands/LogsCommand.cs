@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Outlive.Registry;
+using Outlive.Systemd;
+
+namespace Outlive.Cli.Commands;
+
+/// <summary>
+/// <c>outlive logs NAME [-f] [-n N]</c>: the last lines of the child's --stdout/--stderr files; for a service whose
+/// output went to the journal, <c>journalctl</c> shows it (README says why it is run rather than read through libsystemd).
+/// </summary>
+internal static class LogsCommand
+{
+    private static readonly TimeSpan FollowPoll = TimeSpan.FromMilliseconds(200);
+
+    internal static Command Create()
+    {
+        var target = new Argument<string>("name-or-pid") { Description = "The child's name, or its PID." };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until interrupted (Ctrl-C)." };
+        var lines = new Option<int>("--lines", "-n") { Description = "How many last lines to print (default 10).", DefaultValueFactory = _ => 10 };
+        var logs = new Command("logs", "Print the last lines of a child's output (its --stdout/--stderr files, or the journal for a service).")
+        {
+            target, follow, lines,
+        };
+        logs.SetAction(async (parse, cancellationToken) =>
+        {
+            int count = parse.GetValue(lines);
+            if (count < 0)
+                throw new UsageException($"--lines {count} is negative: give a number of lines, e.g. -n 50");
+            using var units = new SystemdChildUnits();
+            RegistryEntry entry = StateDirOption.OpenRegistry(parse, units).Find(parse.GetValue(target)!);
+            bool toJournal = entry.Strategy == "service" && entry.Unit is not null && (entry.StdoutPath is null || entry.StderrPath is null);
+            var files = new List<(string Path, Stream To)>();
+            if (entry.StdoutPath is not null)
+                files.Add((entry.StdoutPath, Console.OpenStandardOutput()));
+            if (entry.StderrPath is not null && entry.StderrPath != entry.StdoutPath)
+                files.Add((entry.StderrPath, Console.OpenStandardError()));
+            if (files.Count == 0 && !toJournal)
+                throw new ChildNotFoundException(
+                    $"'{entry.Name}' has no output to show: it was started without --stdout/--stderr (output went to /dev/null); restart it with --stdout FILE");
+
+            using Process? journal = toJournal ? StartJournalctl(entry, count, parse.GetValue(follow)) : null;
+            var positions = files.Select(f => Tail(f.Path, count, f.To)).ToArray();
+            if (parse.GetValue(follow))
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await Task.Delay(FollowPoll, cancellationToken);
+                        for (int i = 0; i < files.Count; i++)
+                            positions[i] = CopyNew(files[i].Path, positions[i], files[i].To);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    journal?.Kill();
+                    return ExitCodes.Ok;
+                }
+            }
+            if (journal is not null)
+            {
+                await journal.WaitForExitAsync(cancellationToken);
+                return journal.ExitCode == 0 ? ExitCodes.Ok : ExitCodes.SystemdUnavailable;
+            }
+            return ExitCodes.Ok;
+        });
+        return logs;
+    }
+
+    /// <summary>
+    /// journalctl, not sd_journal through P/Invoke: it is already the journal's reader on every systemd machine and
+    /// handles rotation, --follow and the user journal; its output is printed as is.
+    /// </summary>
+    private static Process StartJournalctl(RegistryEntry entry, int count, bool follow)
+    {
+        var psi = new ProcessStartInfo("journalctl") { UseShellExecute = false };
+        if (SystemdChildUnits.ManagerOf(entry) == ManagerKind.User)
+            psi.ArgumentList.Add("--user");
+        foreach (string arg in new[] { "-u", entry.Unit!, "-n", count.ToString(CultureInfo.InvariantCulture), "--no-pager", "-o", "cat" })
+            psi.ArgumentList.Add(arg);
+        if (follow)
+            psi.ArgumentList.Add("-f");
+        try
+        {
+            return Process.Start(psi)!;
+        }
+        catch (Win32Exception e)
+        {
+            throw new SystemdUnavailableException($"cannot run journalctl to read {entry.Unit}'s output ({e.Message}); install systemd's journalctl");
+        }
+    }
+
+    /// <summary>Writes the last <paramref name="count"/> lines of <paramref name="path"/>; returns where the file ended.</summary>
+    private static long Tail(string path, int count, Stream to)
+    {
+        using var file = OpenOrNull(path);
+        if (file is null)
+            return 0;
+        long end = file.Length;
+        long start = count == 0 ? end : StartOfLastLines(file, end, count);
+        file.Position = start;
+        CopyRange(file, end - start, to);
+        return end;
+    }
+
+    /// <summary>Where the last <paramref name="count"/> lines begin: just after the count-th newline from the end, not counting a final one.</summary>
+    private static long StartOfLastLines(FileStream file, long end, int count)
+    {
+        var chunk = new byte[64 * 1024];
+        int newlines = 0;
+        for (long chunkStart = end; chunkStart > 0;)
+        {
+            int size = (int)Math.Min(chunk.Length, chunkStart);
+            chunkStart -= size;
+            file.Position = chunkStart;
+            file.ReadExactly(chunk, 0, size);
+            for (int i = size - 1; i >= 0; i--)
+            {
+                if (chunk[i] == '\n' && chunkStart + i != end - 1 && ++newlines == count)
+                    return chunkStart + i + 1;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Writes what was appended since <paramref name="position"/>; a truncated file is read again from its start.</summary>
+    private static long CopyNew(string path, long position, Stream to)
+    {
+        using var file = OpenOrNull(path);
+        if (file is null)
+            return 0;
+        long end = file.Length;
+        if (end < position)
+            position = 0;
+        file.Position = position;
+        CopyRange(file, end - position, to);
+        return end;
+    }
+
+    private static void CopyRange(FileStream file, long length, Stream to)
+    {
+        var buffer = new byte[64 * 1024];
+        while (length > 0)
+        {
+            int n = file.Read(buffer, 0, (int)Math.Min(buffer.Length, length));
+            if (n == 0)
+                break;
+            to.Write(buffer, 0, n);
+            length -= n;
+        }
+        to.Flush();
+    }
+
+    private static FileStream? OpenOrNull(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            return null; // nothing written yet
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Outlive.Registry;
+
+namespace Outlive.Cli.Commands;
+
+/// <summary><c>outlive ps [--all] [--json]</c>: the registered children, as a table or a JSON array.</summary>
+internal static class PsCommand
+{
+    internal static Command Create()
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Also list children that have exited (until 'outlive prune')." };
+        var json = new Option<bool>("--json") { Description = "Print a JSON array: the registry entries plus state and uptimeSeconds (README)." };
+        var ps = new Command("ps", "List the children Outlive started: name, pid, strategy, unit, uptime, state, command.") { all, json };
+        ps.SetAction(parse =>
+        {
+            using var units = new SystemdChildUnits();
+            var registry = StateDirOption.OpenRegistry(parse, units);
+            var listing = registry.List();
+            foreach (var problem in listing.Problems)
+                Console.Error.WriteLine($"outlive: {problem.Path} {problem.Reason}");
+            bool withExited = parse.GetValue(all);
+            var rows = listing.Entries.Select(e => (Entry: e, State: registry.GetState(e)))
+                .Where(row => withExited || row.State != ChildState.Gone).ToList();
+            DateTime now = DateTime.UtcNow;
+            if (parse.GetValue(json))
+            {
+                using var writer = ChildJson.StdoutWriter();
+                writer.WriteStartArray();
+                foreach (var (entry, state) in rows)
+                    ChildJson.Write(writer, entry, state, now);
+                writer.WriteEndArray();
+                writer.Flush();
+                Console.Out.WriteLine();
+            }
+            else
+            {
+                Console.Out.Write(Table(rows, now, withExited));
+            }
+            return ExitCodes.Ok;
+        });
+        return ps;
+    }
+
+    private static string Table(List<(RegistryEntry Entry, ChildState State)> rows, DateTime now, bool withExitStatus)
+    {
+        string[] header = withExitStatus
+            ? ["NAME", "PID", "STRATEGY", "UNIT", "UPTIME", "STATE", "EXIT", "COMMAND"]
+            : ["NAME", "PID", "STRATEGY", "UNIT", "UPTIME", "STATE", "COMMAND"];
+        var lines = new List<string[]>(rows.Count + 1) { header };
+        foreach (var (e, state) in rows)
+        {
+            string[] cells =
+            [
+                e.Name, e.Pid.ToString(CultureInfo.InvariantCulture), e.Strategy, e.Unit ?? "-",
+                Uptime(now - e.StartedAtUtc), ChildJson.StateWord(state),
+            ];
+            // The registry records no exit status (the child is not ours to wait for): "-" says it is not known.
+            lines.Add([.. cells, .. withExitStatus ? new[] { "-" } : [], string.Join(' ', e.Command)]);
+        }
+        int[] widths = [.. Enumerable.Range(0, header.Length - 1).Select(i => lines.Max(l => l[i].Length))];
+        var text = new StringBuilder();
+        foreach (string[] line in lines)
+        {
+            for (int i = 0; i < widths.Length; i++)
+                text.Append(line[i].PadRight(widths[i])).Append("  ");
+            text.Append(line[^1]).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Like ps's ELAPSED, short: 42s, 5m07s, 3h02m, 2d04h.</summary>
+    internal static string Uptime(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero)
+            span = TimeSpan.Zero;
+        var c = CultureInfo.InvariantCulture;
+        return span.TotalDays >= 1 ? string.Create(c, $"{(int)span.TotalDays}d{span.Hours:00}h")
+            : span.TotalHours >= 1 ? string.Create(c, $"{(int)span.TotalHours}h{span.Minutes:00}m")
+            : span.TotalMinutes >= 1 ? string.Create(c, $"{(int)span.TotalMinutes}m{span.Seconds:00}s")
+            : string.Create(c, $"{(int)span.TotalSeconds}s");
+    }
+}

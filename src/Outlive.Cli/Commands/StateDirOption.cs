@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Outlive.Registry;
+
+namespace Outlive.Cli.Commands;
+
+/// <summary>The global --state-dir (or OUTLIVE_STATE_DIR) every command's registry lives in.</summary>
+internal static class StateDirOption
+{
+    internal static Option<string?> Option { get; } = new("--state-dir")
+    {
+        Description = "The registry directory (default: $OUTLIVE_STATE_DIR, else /run/outlive for root, $XDG_RUNTIME_DIR/outlive for others).",
+        Recursive = true,
+    };
+
+    /// <summary>The registry; children in a systemd unit are judged (and stopped) by their unit through <paramref name="units"/>.</summary>
+    internal static ChildRegistry OpenRegistry(ParseResult parse, SystemdChildUnits units)
+    {
+        string? dir = parse.GetValue(Option);
+        if (string.IsNullOrEmpty(dir))
+            dir = Environment.GetEnvironmentVariable("OUTLIVE_STATE_DIR") is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+        return new ChildRegistry(dir, units.StateOf);
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Outlive.Registry;
+
+namespace Outlive.Cli.Commands;
+
+/// <summary><c>outlive status NAME|PID [--json]</c>: LSB exit codes, 0 running, 3 not running, 4 unknown, 9 no such entry.</summary>
+internal static class StatusCommand
+{
+    internal static Command Create()
+    {
+        var target = new Argument<string>("name-or-pid") { Description = "The child's name, or its PID." };
+        var json = new Option<bool>("--json") { Description = "Print the entry as 'ps --json' does (one object)." };
+        var status = new Command("status", "Tell whether a registered child runs: exit 0 running, 3 not running, 4 unknown, 9 no such child.") { target, json };
+        status.SetAction(parse =>
+        {
+            using var units = new SystemdChildUnits();
+            var registry = StateDirOption.OpenRegistry(parse, units);
+            RegistryEntry entry = registry.Find(parse.GetValue(target)!);
+            ChildState state = registry.GetState(entry);
+            if (parse.GetValue(json))
+            {
+                using var writer = ChildJson.StdoutWriter();
+                ChildJson.Write(writer, entry, state, DateTime.UtcNow);
+                writer.Flush();
+                Console.Out.WriteLine();
+            }
+            else
+            {
+                string where = entry.Unit is null ? entry.Strategy : $"{entry.Strategy} {entry.Unit}";
+                Console.Out.WriteLine($"{entry.Name}: {ChildJson.StateWord(state)} (pid {entry.Pid}, {where})");
+            }
+            return state switch
+            {
+                ChildState.Running => ExitCodes.Ok,
+                ChildState.Gone => ExitCodes.NotRunning,
+                _ => ExitCodes.Unknown,
+            };
+        });
+        return status;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Globalization;
+
+namespace Outlive.Registry;
+
+/// <summary>Signal names as <c>kill -l</c> spells them (with or without SIG), or numbers.</summary>
+public static class SignalNames
+{
+    private static readonly Dictionary<string, int> s_numbers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["HUP"] = 1, ["INT"] = 2, ["QUIT"] = 3, ["ABRT"] = 6, ["KILL"] = 9, ["USR1"] = 10,
+        ["USR2"] = 12, ["ALRM"] = 14, ["TERM"] = 15, ["CONT"] = 18, ["STOP"] = 19, ["TSTP"] = 20,
+        ["WINCH"] = 28,
+    };
+
+    /// <summary>The signal number of TERM, SIGTERM, term or 15; null when it is none (1 to 64).</summary>
+    public static int? TryParse(string text)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int number))
+            return number is >= 1 and <= 64 ? number : null;
+        string name = text.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? text[3..] : text;
+        return s_numbers.TryGetValue(name, out number) ? number : null;
+    }
+}

@@ -1,0 +1,103 @@
+namespace Outlive.SystemdBed.Lifecycle;
+
+using System.Globalization;
+using System.Text.Json;
+using Outlive.SystemdBed.Bed;
+
+/// <summary>ps, status, stop and logs of children escaped into a transient unit of the bed's real systemd.</summary>
+[Collection(SystemdBedCollection.Name)]
+public sealed class LifecycleBedTests(SystemdBedFixture fixture)
+{
+    private static readonly string Cli =
+        Path.Combine(RepoLayout.Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
+
+    private readonly string _stateDir = $"/run/outlive-test-{Guid.NewGuid():N}";
+
+    private Task<BedCommandResult> Outlive(string command, params string[] args) =>
+        fixture.Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", Cli, command, "--state-dir", _stateDir, .. args]);
+
+    private async Task<(int Pid, string Unit)> RunAsync(string strategy, string name, params string[] program)
+    {
+        var run = await Outlive("run", ["--escape", strategy, "--name", name, "--json", "--", .. program]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        return (json.RootElement.GetProperty("pid").GetInt32(), json.RootElement.GetProperty("unit").GetString()!);
+    }
+
+    [Theory]
+    [InlineData("scope")]
+    [InlineData("service")]
+    public async Task An_escaped_child_is_listed_with_its_unit_and_stop_stops_the_unit(string strategy)
+    {
+        SystemdBed bed = fixture.Bed;
+        (int pid, string unit) = await RunAsync(strategy, "s", "sleep", "1000");
+        try
+        {
+            string ps = (await Outlive("ps")).Stdout;
+            string[] row = ps.Split('\n').Single(l => l.StartsWith("s ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(["s", pid.ToString(CultureInfo.InvariantCulture), strategy, unit], row[..4]);
+            Assert.Equal("running", row[5]);
+            Assert.Equal(0, (await Outlive("status", "s")).ExitCode);
+
+            var stop = await Outlive("stop", "s");
+
+            Assert.True(stop.ExitCode == 0, stop.ToString());
+            Assert.Equal($"stopped s (pid {pid}, {unit})\n", stop.Stdout);
+            var active = await bed.RunAsync("systemctl", "is-active", unit);
+            Assert.Contains(active.Stdout.Trim(), new[] { "inactive", "unknown" });
+            Assert.NotEqual(0, (await bed.RunAsync("kill", "-0", pid.ToString(CultureInfo.InvariantCulture))).ExitCode);
+            // stop forgot the child: there is no entry left to be "not running".
+            Assert.Equal(9, (await Outlive("status", "s")).ExitCode);
+        }
+        finally
+        {
+            await bed.RunAsync("systemctl", "stop", unit);
+            await bed.RunAsync("rm", "-rf", _stateDir);
+        }
+    }
+
+    [Fact]
+    public async Task Status_follows_the_unit_a_child_was_escaped_into()
+    {
+        SystemdBed bed = fixture.Bed;
+        (_, string unit) = await RunAsync("scope", "followed", "sleep", "1000");
+        try
+        {
+            Assert.Equal(0, (await Outlive("status", "followed")).ExitCode);
+            await bed.RunCheckedAsync("systemctl", "stop", unit);
+            var status = await Outlive("status", "followed");
+            Assert.Equal(3, status.ExitCode);
+            Assert.StartsWith("followed: gone", status.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await bed.RunAsync("systemctl", "stop", unit);
+            await bed.RunAsync("rm", "-rf", _stateDir);
+        }
+    }
+
+    [Fact]
+    public async Task Logs_of_a_service_child_show_its_output_from_the_journal()
+    {
+        SystemdBed bed = fixture.Bed;
+        (_, string unit) = await RunAsync("service", "talker", "sh", "-c", "echo hello-from-service; exec sleep 1000");
+        try
+        {
+            string logs = "";
+            for (int attempt = 0; attempt < 50 && !logs.Contains("hello-from-service", StringComparison.Ordinal); attempt++)
+            {
+                await bed.RunAsync("journalctl", "--sync");
+                var result = await Outlive("logs", "talker", "-n", "5");
+                Assert.True(result.ExitCode == 0, result.ToString());
+                logs = result.Stdout;
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+            Assert.Contains("hello-from-service", logs, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await bed.RunAsync("systemctl", "stop", unit);
+            await bed.RunAsync("rm", "-rf", _stateDir);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using Outlive.Registry;
+using Outlive.Systemd;
+
+namespace Outlive.Tests.Registry;
+
+public sealed class SystemdChildUnitsTests : IDisposable
+{
+    private readonly ScratchDir _dir = new();
+    private readonly TestChild _child = TestChild.Sleeping();
+
+    public void Dispose()
+    {
+        _child.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public void An_entry_written_before_the_manager_was_recorded_still_reads_and_falls_back_to_the_users_manager()
+    {
+        var registry = _dir.Registry();
+        registry.Register("old", _child.Identity);
+        string path = Path.Combine(_dir.StateDir, "old.json");
+        string withoutManager = string.Join('\n', File.ReadAllLines(path).Where(l => !l.Contains("\"manager\"", StringComparison.Ordinal)))
+            .Replace("Z\",\n}", "Z\"\n}", StringComparison.Ordinal);
+        File.WriteAllText(path, withoutManager);
+
+        var entry = registry.Find("old");
+
+        Assert.Null(entry.Manager);
+        Assert.Equal(Environment.UserName == "root" ? ManagerKind.System : ManagerKind.User, SystemdChildUnits.ManagerOf(entry));
+        Assert.Equal(ManagerKind.User, SystemdChildUnits.ManagerOf(entry with { Manager = "user" }));
+    }
+
+    [Fact]
+    public void A_child_without_a_unit_is_left_to_the_process_check()
+    {
+        using var units = new SystemdChildUnits();
+        var registry = _dir.Registry(units.StateOf);
+        var entry = registry.Register("plain", _child.Identity);
+
+        Assert.Null(units.StateOf(entry));
+        Assert.Equal(ChildState.Running, registry.GetState(entry));
+    }
+}
