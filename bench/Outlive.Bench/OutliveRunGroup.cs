@@ -24,7 +24,7 @@ internal sealed class OutliveRunGroup(BedSession bed) : IBenchGroup
                 new BenchCase(OutliveRun, n => inside.Measure(InsideBed.Command, n, outlive, "run", "--escape", "scope", "--", "/bin/true")),
                 new BenchCase(OutliveSetsid, n => inside.Measure(InsideBed.Command, n, outlive, "run", "--escape", "setsid", "--force", "--", "/bin/true")),
             ],
-            settings.BedRounds, settings.BedBatch, warmupSize: 3);
+            settings.CommandRounds, settings.CommandBatch, warmupSize: 3);
         var result = new GroupResult(Name, Description, cases, HasBaseline: true, [], []);
         double ratio = result.RatioToBaseline(result.Case(OutliveRun))!.Value;
         return result with

@@ -19,7 +19,7 @@ long runStart = Stopwatch.GetTimestamp();
 
 NativeBaseline native = NativeBaseline.Build(settings);
 var results = new List<GroupResult>();
-RunGroups([new SpawnCallGroup(native), new ThroughputGroup(native), new ScaleGroup(), new StartPhasesGroup()]);
+RunGroups([new SpawnCallGroup(native), new ThroughputGroup(native), new ScaleGroup(), new StartPhasesGroup(), new PsGroup()]);
 // One bed for all the bed groups, booted after the host groups so its systemd idles through none of them.
 Console.Error.WriteLine("booting the systemd bed");
 using (BedSession bed = BedSession.Boot())

@@ -24,7 +24,7 @@ internal sealed class ScopeEscapeGroup(BedSession bed) : IBenchGroup
                 new BenchCase(SystemdRunScope.CaseName, n => inside.Measure(InsideBed.Command, n, SystemdRunScope.Argv)),
                 new BenchCase(Library, n => inside.Measure(InsideBed.LibraryScopeEscape, n)),
             ],
-            settings.BedRounds, settings.BedBatch, warmupSize: 3);
+            settings.CommandRounds, settings.CommandBatch, warmupSize: 3);
         var result = new GroupResult(Name, Description, cases, HasBaseline: true, [], [bed.Description]);
         double ratio = result.RatioToBaseline(result.Case(Library))!.Value;
         return result with
