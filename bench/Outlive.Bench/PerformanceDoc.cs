@@ -120,6 +120,11 @@ internal static class PerformanceDoc
         GroupResult scale = run.Group("scale");
         yield return "**Scale.** " + string.Join("; ", scale.Facts) + ".";
 
+        Summary ps = run.Group("ps over 10,000 entries").Cases[0].Summary;
+        yield return
+            $"**ps.** `outlive ps` over {PsGroup.Entries:N0} live entries takes a median {ps.Median / 1000:0} ms for the whole command, " +
+            $"{ps.Median / PsGroup.Entries:0.0} µs per entry (reading and parsing its file, checking its process).";
+
         GroupResult escape = run.Group("scope escape");
         GroupResult command = run.Group("outlive run (NativeAOT)");
         if (escape.SkippedBecause is not null || command.SkippedBecause is not null)
