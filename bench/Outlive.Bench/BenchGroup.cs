@@ -20,14 +20,19 @@ internal sealed record TargetResult(string Target, string Measured, bool Met);
 /// <param name="Description">What one sample is, for the doc.</param>
 /// <param name="HasBaseline">True when the first case is the baseline the other cases are divided by.</param>
 /// <param name="Facts">Measured values that are not sample distributions (e.g. RSS growth), for the doc.</param>
+/// <param name="SkippedBecause">Why the group was not measured (no cases then), or null.</param>
 internal sealed record GroupResult(
     string Group,
     string Description,
     IReadOnlyList<CaseResult> Cases,
     bool HasBaseline,
     IReadOnlyList<TargetResult> Targets,
-    IReadOnlyList<string> Facts)
+    IReadOnlyList<string> Facts,
+    string? SkippedBecause = null)
 {
+    public static GroupResult Skip(string group, string description, string reason) =>
+        new(group, description, [], HasBaseline: false, [], [], reason);
+
     public double? RatioToBaseline(CaseResult result) =>
         HasBaseline ? result.Summary.Median / Cases[0].Summary.Median : null;
 

@@ -10,7 +10,10 @@ internal sealed record BenchSettings(
     int ThroughputRounds,
     int ThroughputChildrenPerThread,
     int ThroughputThreads,
-    int ScaleChildren)
+    int ScaleChildren,
+    // Groups whose samples are whole commands or D-Bus round trips (tens of ms each): the bed groups and ps.
+    int CommandRounds,
+    int CommandBatch)
 {
     public static BenchSettings Create(bool quick)
     {
@@ -22,10 +25,10 @@ internal sealed record BenchSettings(
         return quick
             ? new BenchSettings(true, root, work, SpawnRounds: 40, SpawnBatch: 25,
                 ThroughputRounds: 10, ThroughputChildrenPerThread: 50, ThroughputThreads: Environment.ProcessorCount,
-                ScaleChildren: 2_000)
+                ScaleChildren: 2_000, CommandRounds: 8, CommandBatch: 5)
             : new BenchSettings(false, root, work, SpawnRounds: 200, SpawnBatch: 50,
                 ThroughputRounds: 30, ThroughputChildrenPerThread: 150, ThroughputThreads: Environment.ProcessorCount,
-                ScaleChildren: 10_000);
+                ScaleChildren: 10_000, CommandRounds: 30, CommandBatch: 10);
     }
 
     private static string FindRepoRoot()

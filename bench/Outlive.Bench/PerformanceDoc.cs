@@ -45,7 +45,7 @@ internal static class PerformanceDoc
         doc.AppendLine("Ratio: the case's median divided by its group's baseline median (the group's first case).");
         doc.AppendLine();
         foreach (GroupResult group in run.Groups)
-            doc.AppendLine($"- **{group.Group}**: {group.Description}.");
+            doc.AppendLine($"- **{group.Group}**: {group.Description}." + (group.SkippedBecause is { } reason ? $" **Skipped in this run**: {reason}." : ""));
         doc.AppendLine();
         doc.AppendLine("## Targets");
         doc.AppendLine();
@@ -119,5 +119,29 @@ internal static class PerformanceDoc
 
         GroupResult scale = run.Group("scale");
         yield return "**Scale.** " + string.Join("; ", scale.Facts) + ".";
+
+        Summary ps = run.Group("ps over 10,000 entries").Cases[0].Summary;
+        yield return
+            $"**ps.** `outlive ps` over {PsGroup.Entries:N0} live entries takes a median {ps.Median / 1000:0} ms for the whole command, " +
+            $"{ps.Median / PsGroup.Entries:0.0} µs per entry (reading and parsing its file, checking its process).";
+
+        GroupResult escape = run.Group("scope escape");
+        GroupResult command = run.Group("outlive run (NativeAOT)");
+        if (escape.SkippedBecause is not null || command.SkippedBecause is not null)
+            yield break;
+        Summary systemdRun = escape.Cases[0].Summary;
+        Summary library = escape.Case(ScopeEscapeGroup.Library).Summary;
+        Summary commandBaseline = command.Cases[0].Summary;
+        Summary outliveRun = command.Case(OutliveRunGroup.OutliveRun).Summary;
+        Summary outliveSetsid = command.Case(OutliveRunGroup.OutliveSetsid).Summary;
+        yield return
+            $"**systemd.** In the bed ({escape.Facts[0]}), with the runner itself in a service, `Launcher.StartAsync` puts /bin/true in a scope of its own " +
+            $"in a median {library.Median / 1000:0.0} ms: {library.Median / systemdRun.Median:0.00}× one `systemd-run --scope` run ({systemdRun.Median / 1000:0.0} ms), " +
+            "which starts a process and connects to the bus every time. " +
+            $"The whole NativeAOT `outlive run --escape scope` command takes {outliveRun.Median / 1000:0.0} ms " +
+            $"({outliveRun.Median / commandBaseline.Median:0.00}× systemd-run's {commandBaseline.Median / 1000:0.0} ms in the same turns); " +
+            $"the same command without systemd (`--escape setsid --force`, no D-Bus) takes {outliveSetsid.Median / 1000:0.0} ms " +
+            $"({outliveSetsid.Median / commandBaseline.Median:0.00}×) in the same turns: that much of the command's time is not its escape. " +
+            $"Under this run's load ({run.LoadAtStart}–{run.LoadAtEnd} on {run.Machine.Cores} cores) every process start and thread wake-up waits for a CPU; judge these targets on an idle machine.";
     }
 }

@@ -4,6 +4,8 @@ using Outlive.Bench;
 // dotnet run -c Release --project bench/Outlive.Bench -- [--quick]
 // Numbers are formatted with the invariant culture (InvariantGlobalization in Directory.Build.props).
 // Prints the table and writes docs/performance.md from the same run.
+if (args is [InsideBed.Flag])
+    return await InsideBed.ServeAsync(Console.In, Console.Out);
 if (args.Except(["--quick"]).Any())
 {
     Console.Error.WriteLine("usage: Outlive.Bench [--quick]");
@@ -16,21 +18,12 @@ var started = DateTime.UtcNow;
 long runStart = Stopwatch.GetTimestamp();
 
 NativeBaseline native = NativeBaseline.Build(settings);
-IBenchGroup[] groups =
-[
-    new SpawnCallGroup(native),
-    new ThroughputGroup(native),
-    new ScaleGroup(),
-    new StartPhasesGroup(),
-];
-
 var results = new List<GroupResult>();
-foreach (IBenchGroup group in groups)
-{
-    Console.Error.Write($"{group.Name} ");
-    results.Add(group.Run(settings));
-    Console.Error.WriteLine();
-}
+RunGroups([new SpawnCallGroup(native), new ThroughputGroup(native), new ScaleGroup(), new StartPhasesGroup(), new PsGroup()]);
+// One bed for all the bed groups, booted after the host groups so its systemd idles through none of them.
+Console.Error.WriteLine("booting the systemd bed");
+using (BedSession bed = BedSession.Boot())
+    RunGroups([new ScopeEscapeGroup(bed), new OutliveRunGroup(bed)]);
 
 Console.WriteLine(Report.ConsoleTable(results));
 string doc = PerformanceDoc.Render(new PerformanceDoc.Run(
@@ -40,3 +33,13 @@ Directory.CreateDirectory(Path.GetDirectoryName(docPath)!);
 File.WriteAllText(docPath, doc);
 Console.WriteLine($"wrote {docPath}");
 return 0;
+
+void RunGroups(IBenchGroup[] groups)
+{
+    foreach (IBenchGroup group in groups)
+    {
+        Console.Error.Write($"{group.Name} ");
+        results.Add(group.Run(settings));
+        Console.Error.WriteLine();
+    }
+}

@@ -21,6 +21,8 @@ internal static class Report
             text.AppendLine(CultureInfo.InvariantCulture, $"target: {target.Target}: {target.Measured} — {(target.Met ? "met" : "NOT MET")}");
         foreach (string fact in groups.SelectMany(g => g.Facts))
             text.AppendLine(fact);
+        foreach (GroupResult skipped in groups.Where(g => g.SkippedBecause is not null))
+            text.AppendLine($"skipped: {skipped.Group}: {skipped.SkippedBecause}");
         return text.ToString();
     }
 
