@@ -85,8 +85,9 @@ internal static class SurvivalMatrixDoc
             CellObservation[] cells = ordered.Where(o => o.Cell.Method == method).ToArray();
             int survived = cells.Count(o => o.ChildAlive);
             int ownUnit = cells.Count(o => o.ChildAlive && o.ChildCgroup != o.ServiceCgroup);
+            string others = ownUnit < survived ? " (the others: KillMode process/none, where setsid is enough and auto keeps it)" : "";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"- **{method.Name}**: the child survived {survived} of {cells.Length} cells; it was in a unit of its own in {ownUnit} (the others: KillMode process/none, where auto keeps setsid).");
+                $"- **{method.Name}**: the child survived {survived} of {cells.Length} cells; it was in a unit of its own in {ownUnit}{others}.");
         }
         md.AppendLine();
         md.AppendLine("Regenerate: `dotnet test --project tests/Outlive.SystemdBed` as root (see tests/Outlive.SystemdBed).");
