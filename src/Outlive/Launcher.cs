@@ -49,10 +49,12 @@ public static class Launcher
         var refusals = new List<OutliveException>();
         foreach (ManagerKind manager in plan.Managers)
         {
+            SystemdBus? bus = null;
+            SystemdManager? systemd = null;
             try
             {
-                using SystemdManager systemd = await SystemdManager.ConnectAsync(
-                    manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User(), cancellationToken).ConfigureAwait(false);
+                bus = manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User();
+                systemd = await ManagerConnections.GetAsync(bus, cancellationToken).ConfigureAwait(false);
                 if (held is not null)
                 {
                     (DetachedProcess child, string scope) = await TransientUnitStart.ScopeAsync(systemd, held, start, escape, cancellationToken).ConfigureAwait(false);
@@ -64,6 +66,8 @@ public static class Launcher
             }
             catch (Exception e) when (e is SystemdPermissionDeniedException or SystemdUnavailableException)
             {
+                if (e is SystemdUnavailableException && bus is not null && systemd is not null)
+                    ManagerConnections.Forget(bus, systemd);
                 refusals.Add((OutliveException)e);
             }
         }

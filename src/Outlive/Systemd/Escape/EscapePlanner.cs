@@ -84,7 +84,7 @@ public static class EscapePlanner
         try
         {
             SystemdBus bus = manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User();
-            using SystemdManager systemd = await SystemdManager.ConnectAsync(bus, cancellationToken).ConfigureAwait(false);
+            SystemdManager systemd = await ManagerConnections.GetAsync(bus, cancellationToken).ConfigureAwait(false);
             return (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false))?.KillMode;
         }
         catch (OutliveException)
