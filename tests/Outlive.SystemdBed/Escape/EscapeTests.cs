@@ -159,6 +159,19 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect*")).Trim());
     }
 
+    [Fact]
+    public async Task A_service_child_gets_the_asked_umask_environment_and_output_file()
+    {
+        await PrepareOutputsAsync();
+        string output = $"{Outputs}/service-umask.out";
+        BedCommandResult run = await Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", RepoLayout.Cli, "run", "--escape", "service",
+            "--umask", "027", "--env", "ASKED=yes", "--stdout", output, "--", "/bin/sh", "-c", "umask; echo $ASKED"], TimeSpan.FromMinutes(1));
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        await WaitAsync(() => Task.FromResult(Bed.TryReadFile(output) is { } text && text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2));
+        Assert.Equal("0027\nyes\n", Bed.TryReadFile(output));
+    }
+
     private static async Task WaitAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

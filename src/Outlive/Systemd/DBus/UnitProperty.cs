@@ -31,6 +31,9 @@ public abstract record UnitProperty(string Name)
     /// <summary>The processes a scope adopts (scopes only; systemd moves them into the scope's cgroup).</summary>
     public static UnitProperty Pids(params uint[] pids) => new UInt32ArrayProperty("PIDs", [.. pids]);
 
+    /// <summary>The service's file-mode creation mask (systemd.exec UMask=), type <c>u</c> on the bus.</summary>
+    public static UnitProperty UMask(uint mask) => new UInt32Property("UMask", mask);
+
     /// <summary>
     /// What a transient service runs: <paramref name="path"/> with <paramref name="argv"/> (argv[0] included),
     /// passed verbatim. systemd expands <c>$VAR</c> and <c>$$</c> in ExecStart arguments even over D-Bus
@@ -87,6 +90,13 @@ sealed record BoolProperty(string Name, bool Value) : UnitProperty(Name)
     public override string Signature => "b";
 
     internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantBool(Value);
+}
+
+sealed record UInt32Property(string Name, uint Value) : UnitProperty(Name)
+{
+    public override string Signature => "u";
+
+    internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantUInt32(Value);
 }
 
 sealed record UInt32ArrayProperty(string Name, ImmutableArray<uint> Values) : UnitProperty(Name)

@@ -51,6 +51,8 @@ internal static partial class TransientUnitStart
             properties.Add(UnitProperty.User(user));
         if (info.Group is { } group)
             properties.Add(UnitProperty.Group(group));
+        if (info.Umask is { } umask)
+            properties.Add(UnitProperty.UMask((uint)umask));
         if (options.Restart is { } restart)
             properties.Add(UnitProperty.Restart(restart));
         if (options.Slice is { } slice)
