@@ -53,7 +53,7 @@ public static class Launcher
             SystemdManager? systemd = null;
             try
             {
-                bus = manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User();
+                bus = SystemdBus.For(manager);
                 systemd = await ManagerConnections.GetAsync(bus, cancellationToken).ConfigureAwait(false);
                 if (held is not null)
                 {

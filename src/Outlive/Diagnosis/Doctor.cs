@@ -53,7 +53,7 @@ public static class Doctor
     public static async Task<DoctorReport> ExamineUnitAsync(string unit, ManagerKind manager, CancellationToken cancellationToken = default)
     {
         UnitName.Validate(unit);
-        using SystemdManager systemd = await SystemdManager.ConnectAsync(manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User(), cancellationToken).ConfigureAwait(false);
+        using SystemdManager systemd = await SystemdManager.ConnectAsync(SystemdBus.For(manager), cancellationToken).ConfigureAwait(false);
         UnitStatus? status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         if (status?.MainPid is not (> 0 and var mainPid))
             throw new UnitNotRunningException(unit, manager);

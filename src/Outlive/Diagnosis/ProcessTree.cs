@@ -79,7 +79,7 @@ public sealed record StopTarget(string Unit, ManagerKind Manager, string Control
     public static async Task<StopTarget> ReadAsync(string unit, ManagerKind manager, CancellationToken cancellationToken = default)
     {
         UnitName.Validate(unit);
-        using SystemdManager systemd = await SystemdManager.ConnectAsync(manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User(), cancellationToken).ConfigureAwait(false);
+        using SystemdManager systemd = await SystemdManager.ConnectAsync(SystemdBus.For(manager), cancellationToken).ConfigureAwait(false);
         UnitStatus? status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         if (status?.ControlGroup is not { } cgroup)
             throw new UnitNotRunningException(unit, manager);

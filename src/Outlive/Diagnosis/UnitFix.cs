@@ -80,7 +80,7 @@ public sealed record UnitFix(string Unit, ManagerKind Manager, string Path, stri
     {
         try
         {
-            return await SystemdManager.ConnectAsync(Manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User(), cancellationToken).ConfigureAwait(false);
+            return await SystemdManager.ConnectAsync(SystemdBus.For(Manager), cancellationToken).ConfigureAwait(false);
         }
         catch (OutliveException)
         {

@@ -7,6 +7,9 @@ public sealed record SystemdBus(ManagerKind Manager, string Address)
 {
     public const string DefaultSystemAddress = "unix:path=/run/dbus/system_bus_socket";
 
+    /// <summary>The bus of <paramref name="manager"/>: <see cref="System"/> or the caller's <see cref="User"/> bus.</summary>
+    public static SystemdBus For(ManagerKind manager) => manager == ManagerKind.System ? System() : User();
+
     /// <summary>The system bus: <c>DBUS_SYSTEM_BUS_ADDRESS</c>, else the well-known socket.</summary>
     public static SystemdBus System(Func<string, string?>? environment = null)
     {

@@ -83,7 +83,7 @@ public static class EscapePlanner
     {
         try
         {
-            SystemdBus bus = manager == ManagerKind.System ? SystemdBus.System() : SystemdBus.User();
+            SystemdBus bus = SystemdBus.For(manager);
             SystemdManager systemd = await ManagerConnections.GetAsync(bus, cancellationToken).ConfigureAwait(false);
             return (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false))?.KillMode;
         }
