@@ -29,7 +29,7 @@ internal static class LogsCommand
             int count = parse.GetValue(lines);
             if (count < 0)
                 throw new UsageException($"--lines {count} is negative: give a number of lines, e.g. -n 50");
-            using var units = new SystemdChildUnits();
+            var units = new SystemdChildUnits();
             RegistryEntry entry = StateDirOption.OpenRegistry(parse, units).Find(parse.GetValue(target)!);
             bool toJournal = entry.Strategy == "service" && entry.Unit is not null && (entry.StdoutPath is null || entry.StderrPath is null);
             var files = new List<(string Path, Stream To)>();

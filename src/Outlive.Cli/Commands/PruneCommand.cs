@@ -11,7 +11,7 @@ internal static class PruneCommand
         var prune = new Command("prune", "Remove the entries (and PID files) of children that have exited; print each one removed.");
         prune.SetAction(parse =>
         {
-            using var units = new SystemdChildUnits();
+            var units = new SystemdChildUnits();
             foreach (var entry in StateDirOption.OpenRegistry(parse, units).Prune())
                 Console.Out.WriteLine($"removed {entry.Name} (pid {entry.Pid})");
             return ExitCodes.Ok;

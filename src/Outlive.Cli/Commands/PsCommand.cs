@@ -15,7 +15,7 @@ internal static class PsCommand
         var ps = new Command("ps", "List the children Outlive started: name, pid, strategy, unit, uptime, state, command.") { all, json };
         ps.SetAction(parse =>
         {
-            using var units = new SystemdChildUnits();
+            var units = new SystemdChildUnits();
             var registry = StateDirOption.OpenRegistry(parse, units);
             var listing = registry.List();
             foreach (var problem in listing.Problems)

@@ -64,7 +64,7 @@ internal static class RunCommand
                 Restart = parse.GetValue(restart),
             };
             var registration = new RegistrationOptions(parse.GetValue(name), parse.GetValue(replace), parse.GetValue(pidFile));
-            using var units = new SystemdChildUnits();
+            var units = new SystemdChildUnits();
             var registry = StateDirOption.OpenRegistry(parse, units);
             var (child, entry) = await RegisteredLauncher.StartAsync(
                 registry, new ChildStopper(registry, units), registration, info, escapeOptions, cancellationToken);

@@ -13,7 +13,7 @@ internal static class StatusCommand
         var status = new Command("status", "Tell whether a registered child runs: exit 0 running, 3 not running, 4 unknown, 9 no such child.") { target, json };
         status.SetAction(parse =>
         {
-            using var units = new SystemdChildUnits();
+            var units = new SystemdChildUnits();
             var registry = StateDirOption.OpenRegistry(parse, units);
             RegistryEntry entry = registry.Find(parse.GetValue(target)!);
             ChildState state = registry.GetState(entry);

@@ -28,7 +28,7 @@ internal static class StopCommand
             int signalNumber = SignalNames.TryParse(signalText)
                 ?? throw new UsageException($"--signal '{signalText}' is not a signal: use a name like TERM, INT, KILL or a number from 1 to 64");
             TimeSpan wait = ParseDuration(parse.GetValue(timeout)!);
-            using var units = new SystemdChildUnits();
+            var units = new SystemdChildUnits();
             var registry = StateDirOption.OpenRegistry(parse, units);
             RegistryEntry entry = registry.Find(parse.GetValue(target)!);
             var result = await new ChildStopper(registry, units).StopAsync(entry, signalNumber, wait, parse.GetValue(killAfter), cancellationToken);

@@ -1,17 +1,17 @@
 using Outlive.Interop;
 using Outlive.Systemd;
 using Outlive.Systemd.DBus;
+using Outlive.Systemd.Escape;
 
 namespace Outlive.Registry;
 
 /// <summary>
 /// The transient units of escaped children (scope, service), asked over D-Bus. A unit's state is its child's
 /// liveness: a service may run on under a new PID after a restart, and its unit, not the PID, is what to stop.
-/// One connection per manager, opened on first use.
+/// Uses the process's shared connection per manager (the one <see cref="Launcher"/> uses too).
 /// </summary>
-public sealed class SystemdChildUnits : IDisposable
+public sealed class SystemdChildUnits
 {
-    private readonly Dictionary<ManagerKind, SystemdManager> _managers = [];
     private readonly HashSet<ManagerKind> _unreachable = [];
     private readonly Lock _connecting = new();
 
@@ -88,36 +88,25 @@ public sealed class SystemdChildUnits : IDisposable
         return true;
     }
 
-    /// <summary>Thread-safe: the registry asks for many units at once, and the connection is shared.</summary>
+    /// <summary>
+    /// Thread-safe: the registry asks for many units at once. A manager found unreachable is not asked again
+    /// by this instance, so listing thousands of entries does not retry a dead bus for each.
+    /// </summary>
     private SystemdManager? TryConnect(ManagerKind kind)
     {
         lock (_connecting)
-            return TryConnectLocked(kind);
-    }
-
-    private SystemdManager? TryConnectLocked(ManagerKind kind)
-    {
-        if (_managers.TryGetValue(kind, out var systemd))
-            return systemd;
-        if (_unreachable.Contains(kind))
-            return null;
-        try
         {
-            systemd = SystemdManager.ConnectAsync(kind == ManagerKind.System ? SystemdBus.System() : SystemdBus.User()).GetAwaiter().GetResult();
-            _managers[kind] = systemd;
-            return systemd;
+            if (_unreachable.Contains(kind))
+                return null;
+            try
+            {
+                return ManagerConnections.GetAsync(SystemdBus.For(kind), CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (SystemdUnavailableException)
+            {
+                _unreachable.Add(kind);
+                return null;
+            }
         }
-        catch (SystemdUnavailableException)
-        {
-            _unreachable.Add(kind);
-            return null;
-        }
-    }
-
-    public void Dispose()
-    {
-        foreach (var systemd in _managers.Values)
-            systemd.Dispose();
-        _managers.Clear();
     }
 }

@@ -34,7 +34,7 @@ public sealed class SystemdChildUnitsTests : IDisposable
     [Fact]
     public void A_child_without_a_unit_is_left_to_the_process_check()
     {
-        using var units = new SystemdChildUnits();
+        var units = new SystemdChildUnits();
         var registry = _dir.Registry(units.StateOf);
         var entry = registry.Register("plain", _child.Identity);
 
