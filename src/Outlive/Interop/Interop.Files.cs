@@ -40,8 +40,9 @@ internal static partial class Libc
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public ulong Size;
-        [FieldOffset(128)] public uint DevMajor;
-        [FieldOffset(132)] public uint DevMinor;
+        // stx_dev_*: the device of the file system holding the file (128 and 132 are stx_rdev_*, the device a device file names).
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
 
         public readonly uint FileType => Mode & S_IFMT;
         public readonly uint Permissions => Mode & 0xFFFu;

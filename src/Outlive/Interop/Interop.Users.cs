@@ -11,7 +11,7 @@ internal static partial class Libc
     internal static partial uint getgid();
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct Passwd
+    internal struct Passwd
     {
         public nint Name;
         public nint Password;
@@ -23,7 +23,7 @@ internal static partial class Libc
     }
 
     [StructLayout(LayoutKind.Sequential)]
-    private struct Group
+    internal struct Group
     {
         public nint Name;
         public nint Password;

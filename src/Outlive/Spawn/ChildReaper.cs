@@ -51,8 +51,7 @@ internal sealed unsafe class ChildReaper
         var exited = new TaskCompletionSource<ExitStatus?>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
             _watched[pidFd.Fd] = (pidFd, exited);
-        var ev = new Libc.EpollEvent { Events = Libc.EPOLLIN, Data = (ulong)pidFd.Fd };
-        if (Libc.epoll_ctl(_epoll, Libc.EPOLL_CTL_ADD, pidFd.Fd, &ev) != 0)
+        if (Libc.EpollAdd(_epoll, pidFd.Fd, Libc.EPOLLIN, (ulong)pidFd.Fd) != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             lock (_lock)
@@ -65,13 +64,12 @@ internal sealed unsafe class ChildReaper
 
     private void Run()
     {
-        const int batch = 64;
-        var events = stackalloc Libc.EpollEvent[batch];
+        Span<ulong> ready = stackalloc ulong[64];
         while (true)
         {
-            int n = Libc.epoll_wait(_epoll, events, batch, -1);
+            int n = Libc.EpollWait(_epoll, ready, -1);
             for (int i = 0; i < n; i++)
-                Reap((int)events[i].Data);
+                Reap((int)ready[i]);
         }
     }
 

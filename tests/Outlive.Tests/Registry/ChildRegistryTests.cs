@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Outlive.Interop;
 using Outlive.Registry;
 
 namespace Outlive.Tests.Registry;
@@ -186,7 +187,7 @@ public sealed class ChildRegistryTests : IDisposable
     [Fact]
     public void An_entry_file_owned_by_another_user_is_reported_and_skipped()
     {
-        Assert.SkipUnless(Interop.Libc.getuid() == 0, "needs root to chown");
+        Assert.SkipUnless(Libc.getuid() == 0, "needs root to chown");
         var registry = _dir.Registry();
         registry.Register("good", _child.Identity);
         string foreign = Path.Combine(_dir.StateDir, "foreign.json");
@@ -214,7 +215,7 @@ public sealed class ChildRegistryTests : IDisposable
     [Fact]
     public void A_state_dir_owned_by_another_user_is_refused()
     {
-        Assert.SkipUnless(Interop.Libc.getuid() == 0, "needs root to chown");
+        Assert.SkipUnless(Libc.getuid() == 0, "needs root to chown");
         Directory.CreateDirectory(_dir.StateDir);
         Assert.Equal(0, Chown(_dir.StateDir, 65534));
 
