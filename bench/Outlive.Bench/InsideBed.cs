@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Outlive.Spawn;
-using Outlive.Systemd.Escape;
 
 namespace Outlive.Bench;
 

@@ -20,13 +20,13 @@ internal sealed class PsGroup : IBenchGroup
     public GroupResult Run(BenchSettings settings)
     {
         string outlive = AotCli.PublishIfStale(settings);
-        string stateDir = WriteRegistry(Path.Combine(settings.WorkDirectory, "ps-state"));
+        string stateDir = WriteRegistryAsync(Path.Combine(settings.WorkDirectory, "ps-state")).GetAwaiter().GetResult();
         List<CaseResult> cases = Interleaved.Run(
             [new BenchCase(Ps, n => TimeRuns(n, outlive, ["ps", "--state-dir", stateDir]))],
             settings.CommandRounds, settings.CommandBatch, warmupSize: 3);
         var result = new GroupResult(Name,
             "µs from starting the whole NativeAOT `outlive ps --state-dir DIR` until it exited (on the host, its output read and dropped), " +
-            $"over {Entries:N0} entries that the registry's own `Reserve` + `Commit` wrote, all naming the runner's live process so every one is listed",
+            $"over {Entries:N0} entries that the registry's own `ReserveAsync` + `Commit` wrote, all naming the runner's live process so every one is listed",
             cases, HasBaseline: false, [], []);
         double median = result.Case(Ps).Summary.Median;
         return result with
@@ -35,16 +35,16 @@ internal sealed class PsGroup : IBenchGroup
         };
     }
 
-    private static string WriteRegistry(string stateDir)
+    private static async Task<string> WriteRegistryAsync(string stateDir)
     {
         if (Directory.Exists(stateDir))
             Directory.Delete(stateDir, recursive: true);
-        var registry = new ChildRegistry(stateDir);
+        var registry = new RegistryStore(stateDir);
         ProcessIdentity self = ProcessIdentity.TryCapture(Environment.ProcessId)!;
         for (int i = 0; i < Entries; i++)
         {
-            using Reservation reservation = registry.Reserve(string.Create(CultureInfo.InvariantCulture, $"bench-{i:00000}"), "/bin/sleep");
-            reservation.Commit(new ChildLaunch(self, "setsid", null, ["/bin/sleep", "infinity"], "/", null, null, null));
+            using Reservation reservation = await registry.ReserveAsync(string.Create(CultureInfo.InvariantCulture, $"bench-{i:00000}"), "/bin/sleep", replace: false, CancellationToken.None);
+            reservation.Commit(new ChildLaunch(self, EscapeStrategy.Setsid, null, ["/bin/sleep", "infinity"], "/", null, null, null));
         }
         return registry.StateDir;
     }

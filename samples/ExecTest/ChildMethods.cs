@@ -1,12 +1,10 @@
 using System.Diagnostics;
 using Outlive;
-using Outlive.Spawn;
-using Outlive.Systemd.Escape;
 
 namespace ExecTest;
 
 /// <summary>Starts PROGRAM ARGS as a child and returns its PID.</summary>
-internal delegate int StartChild(string program, string[] arguments);
+internal delegate Task<int> StartChild(string program, string[] arguments);
 
 /// <summary>
 /// The ways exectest can start its child. A new escape strategy becomes a new entry here (and a new
@@ -20,22 +18,22 @@ internal static class ChildMethods
         ["plain"] = (program, arguments) =>
         {
             using var process = Process.Start(new ProcessStartInfo(program, arguments) { UseShellExecute = false })!;
-            return process.Id;
+            return Task.FromResult(process.Id);
         },
         // The seed's Setsid: true, through Outlive's core: a new session, detached from the parent's.
         ["setsid"] = (program, arguments) =>
-            DetachedProcess.Start(new DetachedStartInfo { Program = program, Arguments = arguments }).Pid,
+            Task.FromResult(DetachedProcess.Start(new DetachedStartInfo { Program = program, Arguments = arguments }).Pid),
         // Outlive's escapes: the child in a transient unit of its own, or whatever auto decides here.
         ["scope"] = (program, arguments) => Escape(EscapeStrategy.Scope, program, arguments),
         ["service"] = (program, arguments) => Escape(EscapeStrategy.Service, program, arguments),
         ["auto"] = (program, arguments) => Escape(EscapeStrategy.Auto, program, arguments),
     };
 
-    private static int Escape(EscapeStrategy strategy, string program, string[] arguments)
+    private static async Task<int> Escape(EscapeStrategy strategy, string program, string[] arguments)
     {
-        LaunchedChild child = Launcher.StartAsync(
+        LaunchedChild child = await Launcher.StartAsync(
             new DetachedStartInfo { Program = program, Arguments = arguments },
-            new EscapeOptions { Strategy = strategy, Name = "exectest" }).GetAwaiter().GetResult();
+            new EscapeOptions { Strategy = strategy, Name = "exectest" });
         Console.WriteLine($"exectest: {child.Strategy} child {child.Pid} in {child.Unit ?? "the service's cgroup"}: {child.Reason}");
         return child.Pid;
     }

@@ -9,8 +9,6 @@
 using System.Text.Json;
 using ExecTest;
 using Outlive;
-using Outlive.Diagnosis;
-using Outlive.Systemd.Escape;
 
 if (args is ["child"])
 {
@@ -39,9 +37,9 @@ if (!ChildMethods.ByName.TryGetValue(method, out StartChild? start))
 
 // What outlive doctor says will become of the child, asked from inside this service before it starts.
 Verdict? predicted = Enum.TryParse(method, ignoreCase: true, out EscapeStrategy strategy)
-    ? await Doctor.PredictAsync(strategy)
+    ? await Launcher.PredictAsync(strategy)
     : null;
-int childPid = start(child[0], child[1..]);
+int childPid = await start(child[0], child[1..]);
 ProcessIdentity main = ProcessIdentity.TryCapture(Environment.ProcessId)!;
 ProcessIdentity? childIdentity = ProcessIdentity.TryCapture(childPid);
 Console.WriteLine($"exectest {tag}: main pid {main.Pid}, child pid {childPid} ({method})");

@@ -28,17 +28,16 @@ if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
 }
 try
 {
-    // Outlive's own errors become one line and their documented exit code, not a stack trace.
     return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (OutliveException e)
+catch (OperationCanceledException)
 {
-    Console.Error.WriteLine($"outlive: {e.Message}");
-    return e.ExitCode;
+    // Ctrl-C or SIGTERM while waiting: the shell's code for death by that signal, without a trace.
+    return 130;
 }
-catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+catch (Exception e)
 {
-    // A file system failure Outlive has no more specific word for (disk full, I/O error): one line, no trace.
-    Console.Error.WriteLine($"outlive: {e.Message}");
-    return e is UnauthorizedAccessException ? ExitCodes.PermissionDenied : ExitCodes.No;
+    // Every error is one line and its documented exit code, never a stack trace.
+    Console.Error.WriteLine($"outlive: {e.Message.ReplaceLineEndings(" ")}");
+    return ExitCodes.For(e);
 }

@@ -9,8 +9,9 @@ namespace Outlive.Cli.Commands;
 /// </summary>
 internal static class ChildJson
 {
-    internal static void Write(Utf8JsonWriter writer, RegistryEntry entry, ChildState state, DateTime now)
+    internal static void Write(Utf8JsonWriter writer, RegisteredChild child, DateTime now)
     {
+        RegistryEntry entry = child.Entry;
         writer.WriteStartObject();
         // The entry's own properties through its source-generated contract, so the two schemas cannot drift apart.
         using (var stored = JsonSerializer.SerializeToDocument(entry, RegistryJsonContext.Default.RegistryEntry))
@@ -18,12 +19,17 @@ internal static class ChildJson
             foreach (var property in stored.RootElement.EnumerateObject())
                 property.WriteTo(writer);
         }
-        writer.WriteString("state", StateWord(state));
+        writer.WriteString("state", StateWord(child.State));
         writer.WriteNumber("uptimeSeconds", (long)Math.Max(0, (now - entry.StartedAtUtc).TotalSeconds));
         writer.WriteEndObject();
     }
 
-    internal static string StateWord(ChildState state) => state.ToString().ToLowerInvariant();
+    internal static string StateWord(ChildState state) => state switch
+    {
+        ChildState.Running => "running",
+        ChildState.Gone => "gone",
+        _ => "unknown",
+    };
 
     internal static Utf8JsonWriter StdoutWriter() =>
         new(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = true });

@@ -154,5 +154,5 @@ internal static class DoctorCommand
 
     private static string Fate(bool survives) => survives ? "survives" : "dies";
 
-    private static string Word(Systemd.Escape.EscapeStrategy strategy) => strategy.ToString().ToLowerInvariant();
+    private static string Word(EscapeStrategy strategy) => Words.Of(strategy);
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using Outlive.Registry;
 using Outlive.Systemd;
 
 namespace Outlive.Cli.Commands;
@@ -29,14 +28,13 @@ internal static class LogsCommand
             int count = parse.GetValue(lines);
             if (count < 0)
                 throw new UsageException($"--lines {count} is negative: give a number of lines, e.g. -n 50");
-            var units = new SystemdChildUnits();
-            RegistryEntry entry = StateDirOption.OpenRegistry(parse, units).Find(parse.GetValue(target)!);
-            bool toJournal = entry.Strategy == "service" && entry.Unit is not null && (entry.StdoutPath is null || entry.StderrPath is null);
+            RegisteredChild entry = await StateDirOption.OpenRegistry(parse).GetAsync(parse.GetValue(target)!, cancellationToken);
+            bool toJournal = entry.Strategy == EscapeStrategy.Service && entry.Unit is not null && (entry.StandardOutputPath is null || entry.StandardErrorPath is null);
             var files = new List<(string Path, Stream To)>();
-            if (entry.StdoutPath is not null)
-                files.Add((entry.StdoutPath, Console.OpenStandardOutput()));
-            if (entry.StderrPath is not null && entry.StderrPath != entry.StdoutPath)
-                files.Add((entry.StderrPath, Console.OpenStandardError()));
+            if (entry.StandardOutputPath is not null)
+                files.Add((entry.StandardOutputPath, Console.OpenStandardOutput()));
+            if (entry.StandardErrorPath is not null && entry.StandardErrorPath != entry.StandardOutputPath)
+                files.Add((entry.StandardErrorPath, Console.OpenStandardError()));
             if (files.Count == 0 && !toJournal)
                 throw new ChildNotFoundException(
                     $"'{entry.Name}' has no output to show: it was started without --stdout/--stderr (output went to /dev/null); restart it with --stdout FILE");
@@ -74,10 +72,10 @@ internal static class LogsCommand
     /// journalctl, not sd_journal through P/Invoke: it is already the journal's reader on every systemd machine and
     /// handles rotation, --follow and the user journal; its output is printed as is.
     /// </summary>
-    private static Process StartJournalctl(RegistryEntry entry, int count, bool follow)
+    private static Process StartJournalctl(RegisteredChild entry, int count, bool follow)
     {
         var psi = new ProcessStartInfo("journalctl") { UseShellExecute = false };
-        if (SystemdChildUnits.ManagerOf(entry) == ManagerKind.User)
+        if (entry.Manager == ManagerKind.User)
             psi.ArgumentList.Add("--user");
         foreach (string arg in new[] { "-u", entry.Unit!, "-n", count.ToString(CultureInfo.InvariantCulture), "--no-pager", "-o", "cat" })
             psi.ArgumentList.Add(arg);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Outlive.Registry;
 
 namespace Outlive.Cli.Commands;
 
@@ -9,11 +8,10 @@ internal static class PruneCommand
     internal static Command Create()
     {
         var prune = new Command("prune", "Remove the entries (and PID files) of children that have exited; print each one removed.");
-        prune.SetAction(parse =>
+        prune.SetAction(async (parse, cancellationToken) =>
         {
-            var units = new SystemdChildUnits();
-            foreach (var entry in StateDirOption.OpenRegistry(parse, units).Prune())
-                Console.Out.WriteLine($"removed {entry.Name} (pid {entry.Pid})");
+            foreach (RegisteredChild child in await StateDirOption.OpenRegistry(parse).PruneAsync(cancellationToken))
+                Console.Out.WriteLine($"removed {child.Name} (pid {child.Pid})");
             return ExitCodes.Ok;
         });
         return prune;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using Outlive.Registry;
 
 namespace Outlive.Cli.Commands;
 
@@ -13,24 +12,20 @@ internal static class PsCommand
         var all = new Option<bool>("--all", "-a") { Description = "Also list children that have exited (until 'outlive prune')." };
         var json = new Option<bool>("--json") { Description = "Print a JSON array: the registry entries plus state and uptimeSeconds (README)." };
         var ps = new Command("ps", "List the children Outlive started: name, pid, strategy, unit, uptime, state, command.") { all, json };
-        ps.SetAction(parse =>
+        ps.SetAction(async (parse, cancellationToken) =>
         {
-            var units = new SystemdChildUnits();
-            var registry = StateDirOption.OpenRegistry(parse, units);
-            var listing = registry.List();
-            foreach (var problem in listing.Problems)
+            var (children, problems) = await StateDirOption.OpenRegistry(parse).ListWithProblemsAsync(cancellationToken);
+            foreach (var problem in problems)
                 Console.Error.WriteLine($"outlive: {problem.Path} {problem.Reason}");
             bool withExited = parse.GetValue(all);
-            ChildState[] states = registry.GetStates(listing.Entries);
-            var rows = listing.Entries.Select((e, i) => (Entry: e, State: states[i]))
-                .Where(row => withExited || row.State != ChildState.Gone).ToList();
+            var rows = children.Where(child => withExited || child.State != ChildState.Gone).ToList();
             DateTime now = DateTime.UtcNow;
             if (parse.GetValue(json))
             {
                 using var writer = ChildJson.StdoutWriter();
                 writer.WriteStartArray();
-                foreach (var (entry, state) in rows)
-                    ChildJson.Write(writer, entry, state, now);
+                foreach (RegisteredChild child in rows)
+                    ChildJson.Write(writer, child, now);
                 writer.WriteEndArray();
                 writer.Flush();
                 Console.Out.WriteLine();
@@ -44,18 +39,18 @@ internal static class PsCommand
         return ps;
     }
 
-    private static string Table(List<(RegistryEntry Entry, ChildState State)> rows, DateTime now, bool withExitStatus)
+    private static string Table(List<RegisteredChild> rows, DateTime now, bool withExitStatus)
     {
         string[] header = withExitStatus
             ? ["NAME", "PID", "STRATEGY", "UNIT", "UPTIME", "STATE", "EXIT", "COMMAND"]
             : ["NAME", "PID", "STRATEGY", "UNIT", "UPTIME", "STATE", "COMMAND"];
         var lines = new List<string[]>(rows.Count + 1) { header };
-        foreach (var (e, state) in rows)
+        foreach (RegisteredChild e in rows)
         {
             string[] cells =
             [
-                e.Name, e.Pid.ToString(CultureInfo.InvariantCulture), e.Strategy, e.Unit ?? "-",
-                Uptime(now - e.StartedAtUtc), ChildJson.StateWord(state),
+                e.Name, e.Pid.ToString(CultureInfo.InvariantCulture), Words.Of(e.Strategy), e.Unit ?? "-",
+                Uptime(now - e.StartedAtUtc), ChildJson.StateWord(e.State),
             ];
             // The registry records no exit status (the child is not ours to wait for): "-" says it is not known.
             lines.Add([.. cells, .. withExitStatus ? new[] { "-" } : [], string.Join(' ', e.Command)]);

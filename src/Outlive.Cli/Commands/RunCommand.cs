@@ -1,9 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Outlive.Registry;
-using Outlive.Spawn;
-using Outlive.Systemd.Escape;
 
 namespace Outlive.Cli.Commands;
 
@@ -64,14 +61,11 @@ internal static class RunCommand
                 Restart = parse.GetValue(restart),
             };
             var registration = new RegistrationOptions(parse.GetValue(name), parse.GetValue(replace), parse.GetValue(pidFile));
-            var units = new SystemdChildUnits();
-            var registry = StateDirOption.OpenRegistry(parse, units);
-            var (child, entry) = await RegisteredLauncher.StartAsync(
-                registry, new ChildStopper(registry, units), registration, info, escapeOptions, cancellationToken);
-            if (entry is null)
+            LaunchedChild child = await StateDirOption.OpenRegistry(parse).StartAsync(info, escapeOptions, registration, cancellationToken);
+            if (child.Name is null)
                 Console.Error.WriteLine($"outlive: {child.Unit} exited before it could be registered; see journalctl -u {child.Unit}");
             if (parse.GetValue(json))
-                WriteJson(child, entry?.Name);
+                WriteJson(child);
             else
                 Console.WriteLine(child.Pid.ToString(CultureInfo.InvariantCulture));
             return ExitCodes.Ok;
@@ -109,11 +103,11 @@ internal static class RunCommand
         throw new UsageException($"--umask '{text}' is not an octal mask from 000 to 777: write it like 022");
     }
 
-    private static void WriteJson(LaunchedChild child, string? name)
+    private static void WriteJson(LaunchedChild child)
     {
         using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Indented = false });
         writer.WriteStartObject();
-        writer.WriteString("name", name);
+        writer.WriteString("name", child.Name);
         writer.WriteNumber("pid", child.Pid);
         if (child.Identity is { } identity)
         {
@@ -121,8 +115,8 @@ internal static class RunCommand
             writer.WriteString("bootId", identity.BootId);
         }
         writer.WriteString("executable", child.ExecutablePath);
-        writer.WriteString("strategy", child.Strategy.ToString().ToLowerInvariant());
-        writer.WriteString("manager", child.Manager?.ToString().ToLowerInvariant());
+        writer.WriteString("strategy", Words.Of(child.Strategy));
+        writer.WriteString("manager", child.Manager is { } manager ? Words.Of(manager) : null);
         writer.WriteString("unit", child.Unit);
         writer.WriteString("reason", child.Reason);
         writer.WriteEndObject();

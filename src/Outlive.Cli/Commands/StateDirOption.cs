@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Outlive.Registry;
 
 namespace Outlive.Cli.Commands;
 
@@ -12,12 +11,12 @@ internal static class StateDirOption
         Recursive = true,
     };
 
-    /// <summary>The registry; children in a systemd unit are judged (and stopped) by their unit through <paramref name="units"/>.</summary>
-    internal static ChildRegistry OpenRegistry(ParseResult parse, SystemdChildUnits units)
+    /// <summary>The registry in the chosen state dir; children in a systemd unit are judged (and stopped) by their unit.</summary>
+    internal static ChildRegistry OpenRegistry(ParseResult parse)
     {
         string? dir = parse.GetValue(Option);
         if (string.IsNullOrEmpty(dir))
             dir = Environment.GetEnvironmentVariable("OUTLIVE_STATE_DIR") is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
-        return new ChildRegistry(dir, units.StateOf);
+        return new ChildRegistry(dir);
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Outlive.Registry;
 
 namespace Outlive.Cli.Commands;
 
@@ -11,23 +10,21 @@ internal static class StatusCommand
         var target = new Argument<string>("name-or-pid") { Description = "The child's name, or its PID." };
         var json = new Option<bool>("--json") { Description = "Print the entry as 'ps --json' does (one object)." };
         var status = new Command("status", "Tell whether a registered child runs: exit 0 running, 3 not running, 4 unknown, 9 no such child.") { target, json };
-        status.SetAction(parse =>
+        status.SetAction(async (parse, cancellationToken) =>
         {
-            var units = new SystemdChildUnits();
-            var registry = StateDirOption.OpenRegistry(parse, units);
-            RegistryEntry entry = registry.Find(parse.GetValue(target)!);
-            ChildState state = registry.GetState(entry);
+            RegisteredChild child = await StateDirOption.OpenRegistry(parse).GetAsync(parse.GetValue(target)!, cancellationToken);
+            ChildState state = child.State;
             if (parse.GetValue(json))
             {
                 using var writer = ChildJson.StdoutWriter();
-                ChildJson.Write(writer, entry, state, DateTime.UtcNow);
+                ChildJson.Write(writer, child, DateTime.UtcNow);
                 writer.Flush();
                 Console.Out.WriteLine();
             }
             else
             {
-                string where = entry.Unit is null ? entry.Strategy : $"{entry.Strategy} {entry.Unit}";
-                Console.Out.WriteLine($"{entry.Name}: {ChildJson.StateWord(state)} (pid {entry.Pid}, {where})");
+                string where = child.Unit is null ? Words.Of(child.Strategy) : $"{Words.Of(child.Strategy)} {child.Unit}";
+                Console.Out.WriteLine($"{child.Name}: {ChildJson.StateWord(state)} (pid {child.Pid}, {where})");
             }
             return state switch
             {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Outlive.Registry;
 
 namespace Outlive.Cli.Commands;
 
@@ -28,12 +27,11 @@ internal static class StopCommand
             int signalNumber = SignalNames.TryParse(signalText)
                 ?? throw new UsageException($"--signal '{signalText}' is not a signal: use a name like TERM, INT, KILL or a number from 1 to 64");
             TimeSpan wait = ParseDuration(parse.GetValue(timeout)!);
-            var units = new SystemdChildUnits();
-            var registry = StateDirOption.OpenRegistry(parse, units);
-            RegistryEntry entry = registry.Find(parse.GetValue(target)!);
-            var result = await new ChildStopper(registry, units).StopAsync(entry, signalNumber, wait, parse.GetValue(killAfter), cancellationToken);
+            ChildRegistry registry = StateDirOption.OpenRegistry(parse);
+            RegisteredChild entry = await registry.GetAsync(parse.GetValue(target)!, cancellationToken);
+            StopOutcome outcome = await registry.StopAsync(entry, signalNumber, wait, parse.GetValue(killAfter), cancellationToken);
             string child = entry.Unit is null ? $"{entry.Name} (pid {entry.Pid})" : $"{entry.Name} (pid {entry.Pid}, {entry.Unit})";
-            switch (result.Outcome)
+            switch (outcome)
             {
                 case StopOutcome.Stopped:
                     Console.Out.WriteLine($"stopped {child}");

@@ -2,16 +2,16 @@ using System.Globalization;
 using Outlive.Procfs;
 using Outlive.Systemd;
 using Outlive.Systemd.DBus;
-using Outlive.Systemd.Escape;
+using Outlive.Escape;
 
 namespace Outlive.Diagnosis;
 
 /// <summary>
 /// Explains whether a child of a process would outlive it, and what to do when not. Uses the same rules
-/// as <see cref="EscapePlanner"/> (what <c>--escape auto</c> picks) and <see cref="Verdict.For"/> (what
+/// as <see cref="EscapePlanner"/> (what <c>--escape auto</c> picks) and <see cref="SurvivalRules.For"/> (what
 /// systemd 252 does, docs/survival-matrix.md).
 /// </summary>
-public static class Doctor
+internal static class Doctor
 {
     static readonly EscapeStrategy[] Strategies = [EscapeStrategy.Setsid, EscapeStrategy.Scope, EscapeStrategy.Service];
 
@@ -30,7 +30,7 @@ public static class Doctor
         {
             try
             {
-                using SystemdManager systemd = await SystemdManager.ConnectAsync(BusOf(placement), cancellationToken).ConfigureAwait(false);
+                DBusClient systemd = DBusClient.For(BusOf(placement));
                 version = await systemd.GetVersionAsync(cancellationToken).ConfigureAwait(false);
                 if (unit is not null)
                     status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
@@ -53,7 +53,7 @@ public static class Doctor
     public static async Task<DoctorReport> ExamineUnitAsync(string unit, ManagerKind manager, CancellationToken cancellationToken = default)
     {
         UnitName.Validate(unit);
-        using SystemdManager systemd = await SystemdManager.ConnectAsync(SystemdBus.For(manager), cancellationToken).ConfigureAwait(false);
+        DBusClient systemd = DBusClient.For(manager);
         UnitStatus? status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         if (status?.MainPid is not (> 0 and var mainPid))
             throw new UnitNotRunningException(unit, manager);
@@ -71,11 +71,11 @@ public static class Doctor
         {
             return strategy is EscapeStrategy.Scope or EscapeStrategy.Service
                 ? new Verdict(strategy, false, false, false, "systemd is not the init here: there is no manager to create units")
-                : Verdict.For(EscapeStrategy.Setsid, null, null, canCreateTransientUnits);
+                : SurvivalRules.For(EscapeStrategy.Setsid, null, null, canCreateTransientUnits);
         }
         if (strategy == EscapeStrategy.Auto)
             strategy = AutoStrategy(placement, killMode);
-        return Verdict.For(strategy, StoppableUnit(placement), killMode, canCreateTransientUnits);
+        return SurvivalRules.For(strategy, StoppableUnit(placement), killMode, canCreateTransientUnits);
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public static class Doctor
         {
             try
             {
-                using SystemdManager systemd = await SystemdManager.ConnectAsync(BusOf(placement!), cancellationToken).ConfigureAwait(false);
+                DBusClient systemd = DBusClient.For(BusOf(placement!));
                 killMode = (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false))?.KillMode;
             }
             catch (OutliveException)
@@ -116,7 +116,7 @@ public static class Doctor
         EscapeStrategy auto = booted ? AutoStrategy(placement, killMode) : EscapeStrategy.Setsid;
         Verdict setsid = verdicts[0], scope = verdicts[1];
         bool unitKillsSetsid = unit is not null && !setsid.SurvivesAll;
-        string? fix = unitKillsSetsid && HasKillMode(unit!)
+        string? fix = unitKillsSetsid && UnitName.HasKillMode(unit!)
             ? $"outlive fix-unit {(placement?.Manager == ManagerKind.User ? "--user " : "")}{unit}"
             : null;
 
@@ -131,7 +131,7 @@ public static class Doctor
         else
             recommended = new(EscapeStrategy.Setsid, fix is null ? "none: run the parent outside a unit that kills its cgroup" : $"{fix}   then: outlive run -- PROGRAM [ARGS...]",
                 fix is null ? $"no transient units allowed, and {unit} has no KillMode= to change"
-                            : $"no transient units allowed here: set KillMode=process on {unit} with a drop-in, then setsid is enough (C4)");
+                            : $"no transient units allowed here: set KillMode=process on {unit} with a drop-in, then setsid is enough");
         bool survives = recommended.Strategy == EscapeStrategy.Scope ? scope.SurvivesAll : !unitKillsSetsid;
         return new DoctorReport(pid, command, uid, booted, placement, version, unit, status, problem, permission,
             verdicts, auto, hazards, recommended, fix, survives, reaper);
@@ -144,8 +144,6 @@ public static class Doctor
     /// <summary>The unit a stop would come from: none at the root, in a bare slice, or in PID 1's init.scope.</summary>
     static string? StoppableUnit(UnitPlacement? placement) =>
         placement?.Unit is { } unit && !(unit == "init.scope" && placement.Manager == ManagerKind.System) ? unit : null;
-
-    static bool HasKillMode(string unit) => UnitName.TypeOf(unit) is "service" or "scope" or "socket" or "mount" or "swap";
 
     static SystemdBus BusOf(UnitPlacement placement)
     {
@@ -171,16 +169,10 @@ public static class Doctor
     }
 }
 
-/// <summary>No process with that PID is visible; exit code 9.</summary>
-public sealed class ProcessNotFoundException(int pid)
-    : OutliveException($"no process {pid.ToString(CultureInfo.InvariantCulture)} (it exited, or lives in another PID namespace); check with ps -p {pid.ToString(CultureInfo.InvariantCulture)}")
-{
-    public override int ExitCode => ExitCodes.NotFound;
-}
+/// <summary>No process with that PID is visible.</summary>
+internal sealed class ProcessNotFoundException(int pid)
+    : OutliveException($"no process {pid.ToString(CultureInfo.InvariantCulture)} (it exited, or lives in another PID namespace); check with ps -p {pid.ToString(CultureInfo.InvariantCulture)}");
 
-/// <summary>The unit is not loaded or has no main process to examine; exit code 3.</summary>
-public sealed class UnitNotRunningException(string unit, ManagerKind manager)
-    : OutliveException($"{unit} has no running main process to examine; start it (systemctl {(manager == ManagerKind.User ? "--user " : "")}start {unit}) or pass --pid")
-{
-    public override int ExitCode => ExitCodes.NotRunning;
-}
+/// <summary>The unit is not loaded or has no main process to examine.</summary>
+internal sealed class UnitNotRunningException(string unit, ManagerKind manager)
+    : OutliveException($"{unit} has no running main process to examine; start it (systemctl {(manager == ManagerKind.User ? "--user " : "")}start {unit}) or pass --pid");

@@ -1,6 +1,5 @@
 using Outlive.Systemd;
 using Outlive.Systemd.DBus;
-using Outlive.Systemd.Escape;
 
 namespace Outlive.Diagnosis;
 
@@ -8,7 +7,7 @@ namespace Outlive.Diagnosis;
 /// <param name="Strategy">The escape the command uses.</param>
 /// <param name="Command">What to run, e.g. <c>outlive run --escape scope -- PROGRAM [ARGS...]</c>.</param>
 /// <param name="Reason">Why this one, in a line.</param>
-public sealed record Recommendation(EscapeStrategy Strategy, string Command, string Reason);
+internal sealed record Recommendation(EscapeStrategy Strategy, string Command, string Reason);
 
 /// <summary>Everything <see cref="Doctor"/> found about one process and what it means for its children.</summary>
 /// <param name="Pid">The process examined (the unit's MainPID when examined by unit).</param>
@@ -27,7 +26,7 @@ public sealed record Recommendation(EscapeStrategy Strategy, string Command, str
 /// <param name="UnitFixCommand">The <c>outlive fix-unit</c> command for the unit, when its KillMode kills setsid children.</param>
 /// <param name="ChildWouldSurvive">Whether a child started the recommended way survives stop, restart and crash.</param>
 /// <param name="OrphanReaper">Where an orphan of the calling process lands (only when the caller examined itself).</param>
-public sealed record DoctorReport(
+internal sealed record DoctorReport(
     int Pid,
     string Command,
     uint Uid,

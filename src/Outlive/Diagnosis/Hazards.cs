@@ -7,7 +7,7 @@ using Outlive.Spawn;
 namespace Outlive.Diagnosis;
 
 /// <summary>Finds the hazards of one process by reading /proc (and prctl, for the calling process).</summary>
-public static class Hazards
+internal static class Hazards
 {
     public static IReadOnlyList<Hazard> Of(int pid)
     {
@@ -16,7 +16,7 @@ public static class Hazards
         if (stat is not null && stat.TtyNr != 0)
         {
             found.Add(new Hazard("controlling-terminal",
-                $"pid {pid} has a controlling terminal (tty_nr {stat.TtyNr}): when it closes, the kernel hangs up its foreground process group (C9)",
+                $"pid {pid} has a controlling terminal (tty_nr {stat.TtyNr}): when it closes, the kernel hangs up its foreground process group",
                 "start children detached (outlive always calls setsid); a plain child in this session dies of SIGHUP"));
         }
 

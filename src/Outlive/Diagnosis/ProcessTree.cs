@@ -8,10 +8,10 @@ namespace Outlive.Diagnosis;
 /// <summary>One process as <c>outlive tree</c> shows it.</summary>
 /// <param name="Cgroup">Its cgroup path (the <c>0::</c> line), empty when unreadable.</param>
 /// <param name="Unit">The unit that cgroup belongs to; null at the root or in a bare slice.</param>
-public sealed record ProcessNode(int Pid, int ParentPid, int SessionId, string Command, string Cgroup, string? Unit);
+internal sealed record ProcessNode(int Pid, int ParentPid, int SessionId, string Command, string Cgroup, string? Unit);
 
 /// <summary>Every visible process, and which of them a stop of one unit would kill.</summary>
-public static class ProcessTree
+internal static class ProcessTree
 {
     /// <summary>Reads every process in /proc (processes that exit meanwhile are skipped).</summary>
     public static IReadOnlyList<ProcessNode> Read()
@@ -73,13 +73,13 @@ public static class ProcessTree
 }
 
 /// <summary>The unit whose stop <c>outlive tree</c> marks: where its cgroup is, how it kills, its main process.</summary>
-public sealed record StopTarget(string Unit, ManagerKind Manager, string ControlGroup, KillMode KillMode, int? MainPid)
+internal sealed record StopTarget(string Unit, ManagerKind Manager, string ControlGroup, KillMode KillMode, int? MainPid)
 {
     /// <summary>Reads the unit's ControlGroup, KillMode and MainPID over D-Bus; throws when it is not loaded or has no cgroup (not running).</summary>
     public static async Task<StopTarget> ReadAsync(string unit, ManagerKind manager, CancellationToken cancellationToken = default)
     {
         UnitName.Validate(unit);
-        using SystemdManager systemd = await SystemdManager.ConnectAsync(SystemdBus.For(manager), cancellationToken).ConfigureAwait(false);
+        DBusClient systemd = DBusClient.For(manager);
         UnitStatus? status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         if (status?.ControlGroup is not { } cgroup)
             throw new UnitNotRunningException(unit, manager);

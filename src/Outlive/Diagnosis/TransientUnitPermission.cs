@@ -5,7 +5,7 @@ using Tmds.DBus.Protocol;
 namespace Outlive.Diagnosis;
 
 /// <summary>Whether a process may create transient units (scope, service) outside its own unit, and how that was decided.</summary>
-public sealed record TransientUnitPermission(bool Allowed, string Why)
+internal sealed record TransientUnitPermission(bool Allowed, string Why)
 {
     const string PolkitService = "org.freedesktop.PolicyKit1";
     const string PolkitPath = "/org/freedesktop/PolicyKit1/Authority";
@@ -28,25 +28,23 @@ public sealed record TransientUnitPermission(bool Allowed, string Why)
     /// <summary>CheckAuthorization for a unix-process subject, flags 0 (no interaction: a service has nobody to ask).</summary>
     internal static async Task<TransientUnitPermission> AskPolkitAsync(int pid, uint uid, ulong startTimeTicks, SystemdBus bus, CancellationToken cancellationToken)
     {
-        using var connection = new DBusConnection(bus.Address);
         try
         {
-            await connection.ConnectAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-            bool authorized = await connection.CallMethodAsync(CreateCheck(connection, pid, uid, startTimeTicks), static (message, _) =>
+            bool authorized = await DBusClient.For(bus).CallAsync("CheckAuthorization", "polkit", static (message, _) =>
             {
                 Reader reader = message.GetBodyReader();
                 reader.AlignStruct();
                 return reader.ReadBool();
-            }).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            }, connected => CreateCheck(connected.Connection, pid, uid, startTimeTicks), cancellationToken).ConfigureAwait(false);
             return authorized
                 ? new(true, $"uid {uid} is not root, and polkit allows {ManageUnitsAction}")
                 : new(false, $"uid {uid} is not root, and polkit does not allow {ManageUnitsAction} (a polkit rule could)");
         }
-        catch (DBusErrorReplyException e) when (e.ErrorName is "org.freedesktop.DBus.Error.ServiceUnknown" or "org.freedesktop.DBus.Error.NameHasNoOwner")
+        catch (OutliveException e) when (e.InnerException is DBusErrorReplyException { ErrorName: "org.freedesktop.DBus.Error.ServiceUnknown" or "org.freedesktop.DBus.Error.NameHasNoOwner" })
         {
             return new(false, $"uid {uid} is not root, and polkit is not on the system bus to allow {ManageUnitsAction}");
         }
-        catch (Exception e) when (e is DBusExceptionBase or DBusConnectionException or System.Net.Sockets.SocketException or IOException or TimeoutException)
+        catch (OutliveException e)
         {
             return new(false, $"uid {uid} is not root, and polkit could not be asked ({e.Message})");
         }

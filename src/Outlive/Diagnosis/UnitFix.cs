@@ -12,25 +12,25 @@ namespace Outlive.Diagnosis;
 /// <param name="Path">The drop-in's path under the chosen root.</param>
 /// <param name="Text">The drop-in's text after the change; null when reverting.</param>
 /// <param name="Diff">The current file against <see cref="Text"/> (or against nothing, when reverting).</param>
-public sealed record UnitFix(string Unit, ManagerKind Manager, string Path, string? Text, string Diff)
+internal sealed record UnitFix(string Unit, ManagerKind Manager, string Path, string? Text, string Diff)
 {
     /// <summary>What the C11 security boundary means for the unit, with the commands to watch it.</summary>
     public string SecurityNote(KillMode killMode) => killMode switch
     {
         KillMode.Process or KillMode.None =>
-            $"note (C11): KillMode={killMode.ToSystemdString()} takes {Unit}'s other processes out of systemd's stop/restart cleanup: " +
+            $"note: KillMode={killMode.ToSystemdString()} takes {Unit}'s other processes out of systemd's stop/restart cleanup: " +
             "they stay in its cgroup (and its resource limits) but are no longer killed, and every restart logs \"Found left-over process\". " +
             $"Watch them with 'outlive status' and 'systemctl {(Manager == ManagerKind.User ? "--user " : "")}show -p MainPID {Unit}'; " +
             $"a child in its own scope (outlive run --escape scope) needs none of this.",
-        _ => $"note: KillMode={killMode.ToSystemdString()} kills every process left in {Unit}'s cgroup on stop, so setsid children die with it (C2, C5).",
+        _ => $"note: KillMode={killMode.ToSystemdString()} kills every process left in {Unit}'s cgroup on stop, so setsid children die with it.",
     };
 
     /// <summary>Plans setting <paramref name="killMode"/>; validates the name first (exit 2, nothing touched).</summary>
     public static UnitFix PlanSet(string unit, KillMode killMode, ManagerKind manager, string root = "/")
     {
         UnitName.Validate(unit);
-        if (UnitName.TypeOf(unit) is not ("service" or "scope" or "socket" or "mount" or "swap"))
-            throw new InvalidUnitNameException(unit, "only .service, .scope, .socket, .mount and .swap units have KillMode=");
+        if (!UnitName.HasKillMode(unit))
+            throw UnitName.Invalid(unit, "only .service, .scope, .socket, .mount and .swap units have KillMode=");
         string path = KillModeDropIn.PathFor(unit, manager, root);
         string text = KillModeDropIn.Render(unit, killMode);
         return new UnitFix(unit, manager, path, text, KillModeDropIn.Preview(path, text));
@@ -60,7 +60,7 @@ public sealed record UnitFix(string Unit, ManagerKind Manager, string Path, stri
         Write(Text);
         if (!reload)
             return null;
-        using SystemdManager systemd = await ConnectOrRestoreAsync(previous, cancellationToken).ConfigureAwait(false);
+        DBusClient systemd = await ConnectOrRestoreAsync(previous, cancellationToken).ConfigureAwait(false);
         try
         {
             await systemd.ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -76,11 +76,13 @@ public sealed record UnitFix(string Unit, ManagerKind Manager, string Path, stri
         return (await systemd.GetUnitStatusAtAsync(path, Unit, cancellationToken).ConfigureAwait(false)).KillMode;
     }
 
-    async Task<SystemdManager> ConnectOrRestoreAsync(string? previous, CancellationToken cancellationToken)
+    async Task<DBusClient> ConnectOrRestoreAsync(string? previous, CancellationToken cancellationToken)
     {
         try
         {
-            return await SystemdManager.ConnectAsync(SystemdBus.For(Manager), cancellationToken).ConfigureAwait(false);
+            DBusClient systemd = DBusClient.For(Manager);
+            await systemd.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return systemd;
         }
         catch (OutliveException)
         {

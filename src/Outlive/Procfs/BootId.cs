@@ -1,7 +1,7 @@
 namespace Outlive.Procfs;
 
 /// <summary>The kernel's random boot id: with pid and start time it names one process across PID reuse and reboots.</summary>
-public static class BootId
+internal static class BootId
 {
     private static readonly Lazy<string> s_current = new(() => File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim());
 

@@ -5,7 +5,7 @@ using Outlive.Interop;
 namespace Outlive.Procfs;
 
 /// <summary>The fields of <c>/proc/PID/stat</c> that Outlive needs (proc(5) numbering in comments).</summary>
-public sealed record ProcStat(
+internal sealed record ProcStat(
     int Pid,
     string Command,
     char State,

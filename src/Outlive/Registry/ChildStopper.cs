@@ -3,61 +3,32 @@ using Outlive.Interop;
 
 namespace Outlive.Registry;
 
-public enum StopOutcome
-{
-    /// <summary>It exited after the signal, within the timeout.</summary>
-    Stopped,
-    /// <summary>It outlived the timeout and was SIGKILLed.</summary>
-    Killed,
-    /// <summary>It still runs (no kill was asked for, or even SIGKILL did not end it in time); the entry is kept.</summary>
-    StillRunning,
-    /// <summary>It had exited already (or its PID names another process now); nothing was signalled.</summary>
-    AlreadyGone,
-}
-
-public sealed record StopResult(RegistryEntry Entry, StopOutcome Outcome);
-
 /// <summary>
 /// Stops registered children without ever signalling a recycled PID: the identity (pid + start time + boot id)
 /// is checked again after pidfd_open, when the pidfd pins the process, and every signal goes through that pidfd.
-/// Children escaped into a systemd unit are stopped through <paramref name="units"/> when given: their unit, not their PID.
+/// Children escaped into a systemd unit are stopped through <paramref name="units"/>: their unit, not their PID.
 /// </summary>
-public sealed class ChildStopper(ChildRegistry registry, SystemdChildUnits? units = null)
+internal sealed class ChildStopper(RegistryStore registry, SystemdChildUnits units)
 {
     /// <summary>How long to wait for a SIGKILLed process to be gone.</summary>
     public static readonly TimeSpan KillWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>Looks the child up by name or PID (<see cref="ChildNotFoundException"/>) and stops it.</summary>
-    public StopResult Stop(string nameOrPid, int signal, TimeSpan timeout, bool killAfter) =>
-        Stop(registry.Find(nameOrPid), signal, timeout, killAfter);
-
     /// <summary>
     /// Sends <paramref name="signal"/>, waits up to <paramref name="timeout"/> for the exit, then SIGKILL if
-    /// <paramref name="killAfter"/>. Once the child is gone its entry and PID file are removed.
+    /// <paramref name="killAfter"/>. A child in a unit is stopped by stopping the unit (a service with Restart=
+    /// would otherwise come back under a new PID). Once the child is gone its entry and PID file are removed.
     /// </summary>
-    public StopResult Stop(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter)
+    public async Task<StopOutcome> StopAsync(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter, CancellationToken cancellationToken)
     {
-        var outcome = SignalAndWait(entry, signal, timeout, killAfter);
+        StopOutcome outcome = entry.Unit is null
+            ? await SignalAndWaitAsync(entry, signal, timeout, killAfter, cancellationToken).ConfigureAwait(false)
+            : await units.StopAsync(entry, signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
         if (outcome != StopOutcome.StillRunning)
             registry.Remove(entry);
-        return new StopResult(entry, outcome);
+        return outcome;
     }
 
-    /// <summary>
-    /// Like <see cref="Stop(RegistryEntry, int, TimeSpan, bool)"/>, but a child in a unit is stopped by stopping the
-    /// unit (a service with Restart= would otherwise come back under a new PID).
-    /// </summary>
-    public async Task<StopResult> StopAsync(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter, CancellationToken cancellationToken = default)
-    {
-        if (entry.Unit is null || units is null)
-            return Stop(entry, signal, timeout, killAfter);
-        var outcome = await units.StopAsync(entry, signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
-        if (outcome != StopOutcome.StillRunning)
-            registry.Remove(entry);
-        return new StopResult(entry, outcome);
-    }
-
-    private static StopOutcome SignalAndWait(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter)
+    private static async Task<StopOutcome> SignalAndWaitAsync(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter, CancellationToken cancellationToken)
     {
         if (!IsSameProcess(entry))
             return StopOutcome.AlreadyGone;
@@ -65,26 +36,42 @@ public sealed class ChildStopper(ChildRegistry registry, SystemdChildUnits? unit
         if (pidfd.IsInvalid)
         {
             int errno = Marshal.GetLastPInvokeError();
-            return errno == Libc.ESRCH ? StopOutcome.AlreadyGone : throw new IOException($"pidfd_open({entry.Pid}) failed: {Libc.StrError(errno)}");
+            return errno == Libc.ESRCH ? StopOutcome.AlreadyGone : throw new OutliveIOException($"pidfd_open({entry.Pid}) failed: {Libc.StrError(errno)}");
         }
         // The PID may have been reused between the first check and pidfd_open; from now on it cannot be.
         if (!IsSameProcess(entry) || !Send(pidfd, signal, entry))
             return StopOutcome.AlreadyGone;
-        if (Libc.WaitReadable(pidfd.Fd, timeout))
+        if (await ExitsWithinAsync(pidfd, timeout, cancellationToken).ConfigureAwait(false))
             return StopOutcome.Stopped;
         if (!killAfter)
             return StopOutcome.StillRunning;
         if (!Send(pidfd, Libc.SIGKILL, entry))
             return StopOutcome.Stopped;
-        return Libc.WaitReadable(pidfd.Fd, KillWait) ? StopOutcome.Killed : StopOutcome.StillRunning;
+        return await ExitsWithinAsync(pidfd, KillWait, cancellationToken).ConfigureAwait(false) ? StopOutcome.Killed : StopOutcome.StillRunning;
+    }
+
+    /// <summary>A pidfd turns readable when its process exits; polled with a growing pause, so waiting holds no thread.</summary>
+    private static async Task<bool> ExitsWithinAsync(SafePidFdHandle pidfd, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        int pause = 1;
+        while (!Libc.WaitReadable(pidfd.Fd, TimeSpan.Zero))
+        {
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+                return false;
+            await Task.Delay((int)Math.Min(pause, left), cancellationToken).ConfigureAwait(false);
+            pause = Math.Min(pause * 2, 50);
+        }
+        return true;
     }
 
     private static bool IsSameProcess(RegistryEntry entry) =>
-        ChildRegistry.ProcessState(entry.Identity) switch
+        RegistryStore.ProcessState(entry.Identity) switch
         {
             ChildState.Running => true,
             ChildState.Gone => false,
-            _ => throw new ChildStateUnknownException(
+            _ => throw new PermissionDeniedException(
                 $"cannot read /proc/{entry.Pid} to check that pid {entry.Pid} is still '{entry.Name}'; run as its user or root"),
         };
 
@@ -97,9 +84,9 @@ public sealed class ChildStopper(ChildRegistry registry, SystemdChildUnits? unit
         return errno switch
         {
             Libc.ESRCH => false,
-            Libc.EPERM => throw new RegistryPermissionException(
+            Libc.EPERM => throw new PermissionDeniedException(
                 $"not allowed to signal pid {entry.Pid} ('{entry.Name}'): it runs as another user; stop it as that user or as root"),
-            _ => throw new IOException($"cannot signal pid {entry.Pid} ('{entry.Name}'): {Libc.StrError(errno)}"),
+            _ => throw new OutliveIOException($"cannot signal pid {entry.Pid} ('{entry.Name}'): {Libc.StrError(errno)}"),
         };
     }
 }

@@ -10,11 +10,11 @@ namespace Outlive.Registry;
 /// A classic PID file: the PID and a newline, mode 0644 so other tools can read it. Written by rename, so it is
 /// never seen half-written; writers and removers hold its flock, the way daemons and start-stop-daemon lock theirs.
 /// </summary>
-public static class PidFile
+internal static class PidFile
 {
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>Throws <see cref="PidFileConflictException"/> when <paramref name="path"/> names a live process; call before starting the child.</summary>
+    /// <summary>Throws <see cref="ConflictException"/> when <paramref name="path"/> names a live process; call before starting the child.</summary>
     public static void EnsureAvailable(string path)
     {
         path = Path.GetFullPath(path);
@@ -74,7 +74,7 @@ public static class PidFile
                 return errno switch
                 {
                     Libc.ENOENT => null,
-                    Libc.ELOOP => throw new PidFileConflictException($"pid file {path} is a symlink; remove it or choose another --pid-file"),
+                    Libc.ELOOP => throw new ConflictException($"pid file {path} is a symlink; remove it or choose another --pidfile"),
                     _ => throw SecureFiles.Failure(path, "open", errno),
                 };
             }
@@ -92,7 +92,7 @@ public static class PidFile
             }
             file.Dispose();
             if (Environment.TickCount64 > deadline)
-                throw new PidFileConflictException($"pid file {path} is locked by another process; stop it or choose another --pid-file");
+                throw new ConflictException($"pid file {path} is locked by another process; stop it or choose another --pidfile");
             Thread.Sleep(20);
         }
     }
@@ -113,6 +113,6 @@ public static class PidFile
     /// <summary>A PID file names a bare PID, so "live" is all that can be told: kill(0) finds it (EPERM: it exists, not ours).</summary>
     private static bool IsLive(int pid) => Libc.kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == Libc.EPERM;
 
-    private static PidFileConflictException Taken(string path, int owner) =>
-        new($"pid file {path} names running pid {owner}; stop it or choose another --pid-file");
+    private static ConflictException Taken(string path, int owner) =>
+        new($"pid file {path} names running pid {owner}; stop it or choose another --pidfile");
 }

@@ -11,7 +11,7 @@ namespace Outlive.Registry;
 /// pid             int       the child's PID
 /// startTimeTicks  uint64    /proc/PID/stat field 22 (clock ticks after boot): with bootId, makes pid reuse-safe
 /// bootId          string    /proc/sys/kernel/random/boot_id of the boot the child started in
-/// strategy        string    how it escaped: "setsid", "scope" or "service"
+/// strategy        string    how it escaped: "setsid", "scope" or "service" (EscapeStrategy's JSON names)
 /// unit            string?   the systemd unit (scope/service), else null
 /// command         string[]  argv, argv[0] first
 /// cwd             string    working directory
@@ -24,13 +24,13 @@ namespace Outlive.Registry;
 ///                           (added later, so may be missing: then "system" for root's entries, else "user")
 /// </code>
 /// </summary>
-public sealed record RegistryEntry(
+internal sealed record RegistryEntry(
     [property: JsonPropertyName("schemaVersion")] int SchemaVersion,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("pid")] int Pid,
     [property: JsonPropertyName("startTimeTicks")] ulong StartTimeTicks,
     [property: JsonPropertyName("bootId")] string BootId,
-    [property: JsonPropertyName("strategy")] string Strategy,
+    [property: JsonPropertyName("strategy")] EscapeStrategy Strategy,
     [property: JsonPropertyName("unit")] string? Unit,
     [property: JsonPropertyName("command")] IReadOnlyList<string> Command,
     [property: JsonPropertyName("cwd")] string Cwd,
@@ -39,7 +39,7 @@ public sealed record RegistryEntry(
     [property: JsonPropertyName("pidFile")] string? PidFile,
     [property: JsonPropertyName("startedByUid")] uint StartedByUid,
     [property: JsonPropertyName("startedAtUtc")] DateTime StartedAtUtc,
-    [property: JsonPropertyName("manager")] string? Manager = null)
+    [property: JsonPropertyName("manager")] ManagerKind? Manager = null)
 {
     public const int CurrentSchemaVersion = 1;
 
@@ -48,30 +48,22 @@ public sealed record RegistryEntry(
 }
 
 /// <summary>What the caller knows once the child runs; <see cref="Reservation.Commit"/> turns it into an entry.</summary>
-public sealed record ChildLaunch(
+internal sealed record ChildLaunch(
     ProcessIdentity Child,
-    string Strategy,
+    EscapeStrategy Strategy,
     string? Unit,
     IReadOnlyList<string> Command,
     string Cwd,
     string? StdoutPath,
     string? StderrPath,
     string? PidFile,
-    string? Manager = null);
-
-/// <summary>Whether a registered child still runs. <see cref="Unknown"/> when it cannot be told (e.g. /proc hides it).</summary>
-public enum ChildState
-{
-    Running,
-    Gone,
-    Unknown,
-}
+    ManagerKind? Manager = null);
 
 /// <summary>An entry file that could not be used, and why (one line).</summary>
-public sealed record RegistryProblem(string Path, string Reason);
+internal sealed record RegistryProblem(string Path, string Reason);
 
 /// <summary>The readable entries of a state dir and the files that were skipped.</summary>
-public sealed record RegistryListing(IReadOnlyList<RegistryEntry> Entries, IReadOnlyList<RegistryProblem> Problems);
+internal sealed record RegistryListing(IReadOnlyList<RegistryEntry> Entries, IReadOnlyList<RegistryProblem> Problems);
 
 /// <summary>Marks a name as being registered by a live process, so nobody takes it while the child starts.</summary>
 internal sealed record ReservationRecord(
@@ -86,7 +78,7 @@ internal sealed record ReservationRecord(
     RespectNullableAnnotations = true,
     RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(RegistryEntry))]
-public sealed partial class RegistryJsonContext : JsonSerializerContext;
+internal sealed partial class RegistryJsonContext : JsonSerializerContext;
 
 [JsonSourceGenerationOptions(RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true)]
 [JsonSerializable(typeof(ReservationRecord))]

@@ -4,13 +4,13 @@ namespace Outlive.Registry;
 /// A name held for a child about to start. <see cref="Commit"/> once it runs; dispose without committing
 /// (the start failed) and no trace is left. If this process dies first, the hold lapses by itself.
 /// </summary>
-public sealed class Reservation : IDisposable
+internal sealed class Reservation : IDisposable
 {
-    private readonly ChildRegistry _registry;
+    private readonly RegistryStore _registry;
     private readonly string _token;
     private bool _closed;
 
-    internal Reservation(ChildRegistry registry, string name, string token, RegistryEntry? replaces)
+    internal Reservation(RegistryStore registry, string name, string token, RegistryEntry? replaces)
     {
         _registry = registry;
         _token = token;

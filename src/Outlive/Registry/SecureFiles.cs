@@ -89,10 +89,10 @@ internal static class SecureFiles
     internal static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
 
     /// <summary>Permission problems get the registry's own error (exit 7, with the fix); anything else stays an I/O error.</summary>
-    internal static Exception Failure(string path, string operation, int errno) => errno is Libc.EACCES or Libc.EPERM
-        ? new RegistryPermissionException(
+    internal static OutliveException Failure(string path, string operation, int errno) => errno is Libc.EACCES or Libc.EPERM
+        ? new PermissionDeniedException(
             $"cannot {operation} {path}: {Libc.StrError(errno)}; pass --state-dir (or OUTLIVE_STATE_DIR) naming a directory you own")
-        : new IOException($"cannot {operation} {path}: {Libc.StrError(errno)}");
+        : new OutliveIOException($"cannot {operation} {path}: {Libc.StrError(errno)}");
 }
 
 /// <summary>A complete, fsynced temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>

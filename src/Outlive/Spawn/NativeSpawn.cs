@@ -54,7 +54,7 @@ internal static unsafe class NativeSpawn
                 if (copy < 0)
                 {
                     int e = Marshal.GetLastPInvokeError();
-                    throw new SpawnException($"cannot pass fd {fd} to the child: {Libc.StrError(e)}", e);
+                    throw new ChildStartException($"cannot pass fd {fd} to the child: {Libc.StrError(e)}", e);
                 }
                 passedCopies.Add(copy);
             }
@@ -98,7 +98,7 @@ internal static unsafe class NativeSpawn
     private static void Check(int rc)
     {
         if (rc != 0)
-            throw new SpawnException($"preparing posix_spawn failed: {Libc.StrError(rc)}", rc);
+            throw new ChildStartException($"preparing posix_spawn failed: {Libc.StrError(rc)}", rc);
     }
 
     /// <summary>NUL-terminated UTF-8 strings and NULL-terminated pointer arrays in native memory.</summary>

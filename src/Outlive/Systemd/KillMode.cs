@@ -1,7 +1,7 @@
 namespace Outlive.Systemd;
 
 /// <summary>systemd.kill(5) <c>KillMode=</c>: which of a unit's processes a stop signals.</summary>
-public enum KillMode
+internal enum KillMode
 {
     /// <summary>Every process in the unit's cgroup (the default; kills setsid children, seed claim C2).</summary>
     ControlGroup,
@@ -14,7 +14,7 @@ public enum KillMode
 }
 
 /// <summary>systemd.unit(5) <c>CollectMode=</c>: when a unit is unloaded after it stopped.</summary>
-public enum CollectMode
+internal enum CollectMode
 {
     /// <summary>Only when inactive: a failed unit stays until reset-failed, keeping its name taken.</summary>
     Inactive,
@@ -22,7 +22,7 @@ public enum CollectMode
     InactiveOrFailed,
 }
 
-public static class SystemdEnums
+internal static class SystemdEnums
 {
     /// <summary>The setting's spelling in unit files and on the bus.</summary>
     public static string ToSystemdString(this KillMode mode) => mode switch

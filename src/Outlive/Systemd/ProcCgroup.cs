@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Outlive.Systemd;
 
 /// <summary>Reads the cgroup a process is in from <c>/proc/PID/cgroup</c> (cgroups(7)).</summary>
-public static class ProcCgroup
+internal static class ProcCgroup
 {
     /// <summary>The cgroup path of <paramref name="pid"/>; null when the process is gone or lists no usable line.</summary>
     public static string? TryRead(int pid)

@@ -4,7 +4,7 @@ using System.Text;
 namespace Outlive.Systemd;
 
 /// <summary>systemd's unit-name rules (systemd.unit(5), src/basic/unit-name.c) and <c>systemd-escape</c>.</summary>
-public static class UnitName
+internal static class UnitName
 {
     /// <summary>UNIT_NAME_MAX is 256 including the terminating NUL.</summary>
     public const int MaxLength = 255;
@@ -15,13 +15,19 @@ public static class UnitName
     /// <summary>Only these types may be templates (unit_type_may_template).</summary>
     static readonly string[] TemplateSuffixes = ["service", "socket", "target", "timer", "path"];
 
-    /// <summary>Throws <see cref="InvalidUnitNameException"/> naming the first rule <paramref name="name"/> breaks.</summary>
+    /// <summary>Throws <see cref="InvalidNameException"/> naming the first rule <paramref name="name"/> breaks.</summary>
     public static void Validate(string name)
     {
         string? reason = FindProblem(name, allowTemplate: true);
         if (reason is not null)
-            throw new InvalidUnitNameException(name, reason);
+            throw Invalid(name, reason);
     }
+
+    /// <summary>The error for a unit name that breaks a rule (or that the caller cannot use): exit code 2, nothing touched.</summary>
+    public static InvalidNameException Invalid(string name, string reason) => new($"'{name}' is not a valid systemd unit name: {reason}");
+
+    /// <summary>The unit types that have KillMode= (systemd.kill(5)): the one rule doctor and fix-unit share.</summary>
+    public static bool HasKillMode(string name) => TypeOf(name) is "service" or "scope" or "socket" or "mount" or "swap";
 
     public static bool IsValid(string name) => FindProblem(name, allowTemplate: true) is null;
 

@@ -2,13 +2,6 @@ using System.Globalization;
 
 namespace Outlive.Systemd;
 
-/// <summary>Which systemd manager owns a cgroup: PID 1, or a user's <c>user@UID.service</c>.</summary>
-public enum ManagerKind
-{
-    System,
-    User,
-}
-
 /// <summary>
 /// Where a cgroup path sits in systemd's tree, read the way cg_path_get_unit/cg_path_get_user_unit do:
 /// slices nest (<c>a.slice/a-b.slice</c>), the first non-slice component is the unit, anything below it
@@ -22,7 +15,7 @@ public enum ManagerKind
 /// <param name="Slice">The innermost slice around <see cref="Unit"/> (<c>-.slice</c> at the root).</param>
 /// <param name="SystemUnit">The system manager's unit (for a user unit: <c>user@UID.service</c>).</param>
 /// <param name="NestedPath">The part below the unit (<c>worker</c>), empty when the process is in the unit's own cgroup.</param>
-public sealed record UnitPlacement(
+internal sealed record UnitPlacement(
     string CgroupPath,
     ManagerKind Manager,
     uint? UserId,

@@ -207,7 +207,7 @@ public sealed class SystemdBed : IDisposable
     }
 
     /// <summary>/proc/PID/stat of a bed PID; null when no such process (exited, or not visible).</summary>
-    public ProcStat? TryReadProcStat(int pid)
+    internal ProcStat? TryReadProcStat(int pid)
     {
         try
         {

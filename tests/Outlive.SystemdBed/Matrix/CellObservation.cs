@@ -1,7 +1,7 @@
 namespace Outlive.SystemdBed.Matrix;
 
 /// <summary>What the bed showed for one cell after its action (bed PIDs; cgroup as the bed sees it).</summary>
-public sealed record CellObservation(
+internal sealed record CellObservation(
     MatrixCell Cell,
     int MainPid,
     int ChildPid,

@@ -3,16 +3,16 @@ using Outlive.Systemd;
 namespace Outlive.SystemdBed.Matrix;
 
 /// <summary>What happens to the service's main process (exectest) after it started its child.</summary>
-public enum ParentAction { Stop, Restart, KillMain9, KillMainInt }
+internal enum ParentAction { Stop, Restart, KillMain9, KillMainInt }
 
 /// <summary>Where a surviving child is expected to live.</summary>
-public enum ChildHome { ServiceCgroup, OwnUnit }
+internal enum ChildHome { ServiceCgroup, OwnUnit }
 
 /// <summary>Who a surviving child's parent is expected to be.</summary>
-public enum ChildParent { Init, OriginalMain }
+internal enum ChildParent { Init, OriginalMain }
 
 /// <summary>The fate a cell expects for the child: dead, or alive with a given parent and cgroup.</summary>
-public sealed record ExpectedFate(bool Survives, ChildParent Parent = ChildParent.Init, ChildHome Home = ChildHome.ServiceCgroup)
+internal sealed record ExpectedFate(bool Survives, ChildParent Parent = ChildParent.Init, ChildHome Home = ChildHome.ServiceCgroup)
 {
     public static readonly ExpectedFate Killed = new(false);
 }
@@ -21,7 +21,7 @@ public sealed record ExpectedFate(bool Survives, ChildParent Parent = ChildParen
 /// A column of the matrix: an exectest --method and what systemd 252 does to its child per KillMode and
 /// action. An escape strategy (scope, service, auto) adds itself here with its own expectations.
 /// </summary>
-public sealed record ChildMethod(string Name, Func<KillMode, ParentAction, ExpectedFate> Expect)
+internal sealed record ChildMethod(string Name, Func<KillMode, ParentAction, ExpectedFate> Expect)
 {
     /// <summary>The matrix's columns, in table order.</summary>
     public static readonly IReadOnlyList<ChildMethod> All =
@@ -58,7 +58,7 @@ public sealed record ChildMethod(string Name, Func<KillMode, ParentAction, Expec
 }
 
 /// <summary>One cell: a unit with this KillMode whose main process starts its child by this method, then this action.</summary>
-public sealed record MatrixCell(KillMode KillMode, ChildMethod Method, ParentAction Action)
+internal sealed record MatrixCell(KillMode KillMode, ChildMethod Method, ParentAction Action)
 {
     public static IEnumerable<MatrixCell> All =>
         from killMode in Enum.GetValues<KillMode>()

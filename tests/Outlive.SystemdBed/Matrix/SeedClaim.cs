@@ -5,7 +5,7 @@ namespace Outlive.SystemdBed.Matrix;
 /// A claim of the seed (/work/shared/seed/CLAIMS.md) that matrix cells show: which cells, and whether
 /// an observation agrees with what the seed says happens there.
 /// </summary>
-public sealed record SeedClaim(string Id, string Seed, Func<MatrixCell, bool> Shows, Func<CellObservation, bool> AgreesWithSeed)
+internal sealed record SeedClaim(string Id, string Seed, Func<MatrixCell, bool> Shows, Func<CellObservation, bool> AgreesWithSeed)
 {
     public static readonly IReadOnlyList<SeedClaim> All =
     [

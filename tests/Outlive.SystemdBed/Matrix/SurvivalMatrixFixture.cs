@@ -18,7 +18,7 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
     public TimeSpan RunTime { get; private set; }
 
     /// <summary>The observation of <paramref name="cell"/>; skips when there is no bed.</summary>
-    public CellObservation Observation(MatrixCell cell)
+    internal CellObservation Observation(MatrixCell cell)
     {
         _ = bedFixture.Bed; // skips without a bed
         return _observations[cell.UnitName];

@@ -172,7 +172,7 @@ public class LifecycleCommandTests
 
         var second = registry.Outlive("run", "--name", "app2", "--pidfile", pidFile, "--", "sleep", "1000");
         Assert.Equal(8, second.ExitCode);
-        Assert.Equal($"outlive: pid file {pidFile} names running pid {child.Pid}; stop it or choose another --pid-file\n", second.Stderr);
+        Assert.Equal($"outlive: pid file {pidFile} names running pid {child.Pid}; stop it or choose another --pidfile\n", second.Stderr);
         Assert.Equal(["app"], registry.Ps().Select(e => e.GetProperty("name").GetString()));
 
         Assert.Equal(0, registry.Outlive("stop", "app").ExitCode);

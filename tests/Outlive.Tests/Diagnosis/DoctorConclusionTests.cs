@@ -1,7 +1,7 @@
 using Outlive.Diagnosis;
 using Outlive.Systemd;
 using Outlive.Systemd.DBus;
-using Outlive.Systemd.Escape;
+using Outlive.Escape;
 
 namespace Outlive.Tests.Diagnosis;
 
@@ -37,10 +37,11 @@ public class DoctorConclusionTests
     }
 
     [Theory]
-    [InlineData(KillMode.Process)]
-    [InlineData(KillMode.None)]
-    public void A_unit_that_spares_setsid_children_needs_no_fix(KillMode mode)
+    [InlineData("process")]
+    [InlineData("none")]
+    public void A_unit_that_spares_setsid_children_needs_no_fix(string killMode)
     {
+        KillMode mode = SystemdEnums.ParseKillMode(killMode)!.Value;
         DoctorReport report = Conclude(mode, mayCreateUnits: false);
 
         Assert.Equal(EscapeStrategy.Setsid, report.Recommended.Strategy);

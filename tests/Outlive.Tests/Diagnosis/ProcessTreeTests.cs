@@ -21,12 +21,13 @@ public class ProcessTreeTests
     ];
 
     [Theory]
-    [InlineData(KillMode.ControlGroup, new[] { 100, 101, 102, 103 })]
-    [InlineData(KillMode.Mixed, new[] { 100, 101, 102, 103 })]
-    [InlineData(KillMode.Process, new[] { 100 })]
-    [InlineData(KillMode.None, new int[0])]
-    public void A_stop_marks_what_its_KillMode_kills_and_never_an_escaped_child(KillMode mode, int[] killed)
+    [InlineData("control-group", new[] { 100, 101, 102, 103 })]
+    [InlineData("mixed", new[] { 100, 101, 102, 103 })]
+    [InlineData("process", new[] { 100 })]
+    [InlineData("none", new int[0])]
+    public void A_stop_marks_what_its_KillMode_kills_and_never_an_escaped_child(string killMode, int[] killed)
     {
+        KillMode mode = SystemdEnums.ParseKillMode(killMode)!.Value;
         Assert.Equal(killed, ProcessTree.KilledByStop(Nodes, Unit, mode, mainPid: 100).Order());
     }
 

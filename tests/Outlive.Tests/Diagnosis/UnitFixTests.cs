@@ -28,8 +28,8 @@ public class UnitFixTests
     [Fact]
     public void A_unit_type_without_KillMode_is_refused_before_anything_is_planned()
     {
-        var e = Assert.Throws<InvalidUnitNameException>(() => UnitFix.PlanSet("app.timer", KillMode.Process, ManagerKind.System, "/nonexistent"));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        var e = Assert.Throws<InvalidNameException>(() => UnitFix.PlanSet("app.timer", KillMode.Process, ManagerKind.System, "/nonexistent"));
+        Assert.Equal(ExitCodes.Usage, ExitCodes.For(e));
     }
 
     [Fact]

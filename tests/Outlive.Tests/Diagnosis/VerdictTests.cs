@@ -1,6 +1,6 @@
 using Outlive.Diagnosis;
 using Outlive.Systemd;
-using Outlive.Systemd.Escape;
+using Outlive.Escape;
 
 namespace Outlive.Tests.Diagnosis;
 
@@ -8,20 +8,20 @@ public class VerdictTests
 {
     private static readonly UnitPlacement InService = UnitPlacement.FromCgroupPath("/system.slice/app.service");
 
-    public static TheoryData<KillMode, EscapeStrategy, bool, bool> Table()
+    public static TheoryData<string, EscapeStrategy, bool, bool> Table()
     {
-        var data = new TheoryData<KillMode, EscapeStrategy, bool, bool>();
+        var data = new TheoryData<string, EscapeStrategy, bool, bool>();
         foreach (KillMode mode in Enum.GetValues<KillMode>())
         {
             foreach (bool allowed in new[] { true, false })
             {
                 // setsid: the child stays in the unit's cgroup, so KillMode alone decides (survival matrix, C2 C4 C5 C6).
-                data.Add(mode, EscapeStrategy.Setsid, allowed, mode is KillMode.Process or KillMode.None);
+                data.Add(mode.ToSystemdString(), EscapeStrategy.Setsid, allowed, mode is KillMode.Process or KillMode.None);
                 // scope, service: outside the unit whenever the unit can be created, whatever the KillMode.
-                data.Add(mode, EscapeStrategy.Scope, allowed, allowed);
-                data.Add(mode, EscapeStrategy.Service, allowed, allowed);
+                data.Add(mode.ToSystemdString(), EscapeStrategy.Scope, allowed, allowed);
+                data.Add(mode.ToSystemdString(), EscapeStrategy.Service, allowed, allowed);
                 // auto: setsid where KillMode spares it, else a scope.
-                data.Add(mode, EscapeStrategy.Auto, allowed, mode is KillMode.Process or KillMode.None || allowed);
+                data.Add(mode.ToSystemdString(), EscapeStrategy.Auto, allowed, mode is KillMode.Process or KillMode.None || allowed);
             }
         }
         return data;
@@ -29,8 +29,9 @@ public class VerdictTests
 
     [Theory]
     [MemberData(nameof(Table))]
-    public void Every_KillMode_strategy_and_permission_predicts_the_survival_matrix_outcome(KillMode mode, EscapeStrategy strategy, bool mayCreateUnits, bool survives)
+    public void Every_KillMode_strategy_and_permission_predicts_the_survival_matrix_outcome(string killMode, EscapeStrategy strategy, bool mayCreateUnits, bool survives)
     {
+        KillMode mode = SystemdEnums.ParseKillMode(killMode)!.Value;
         Verdict verdict = Doctor.Predict(strategy, systemdBooted: true, InService, mode, mayCreateUnits);
 
         Assert.Equal(survives, verdict.SurvivesStop);
@@ -40,12 +41,13 @@ public class VerdictTests
     }
 
     [Theory]
-    [InlineData(KillMode.ControlGroup, EscapeStrategy.Scope)]
-    [InlineData(KillMode.Mixed, EscapeStrategy.Scope)]
-    [InlineData(KillMode.Process, EscapeStrategy.Setsid)]
-    [InlineData(KillMode.None, EscapeStrategy.Setsid)]
-    public void Auto_resolves_to_the_strategy_the_escape_planner_picks(KillMode mode, EscapeStrategy expected)
+    [InlineData("control-group", EscapeStrategy.Scope)]
+    [InlineData("mixed", EscapeStrategy.Scope)]
+    [InlineData("process", EscapeStrategy.Setsid)]
+    [InlineData("none", EscapeStrategy.Setsid)]
+    public void Auto_resolves_to_the_strategy_the_escape_planner_picks(string killMode, EscapeStrategy expected)
     {
+        KillMode mode = SystemdEnums.ParseKillMode(killMode)!.Value;
         EscapePlan plan = EscapePlanner.Decide(new EscapeOptions(), true, InService, mode, isRoot: true, userBusReachable: false);
 
         Assert.Equal(expected, plan.Strategy);

@@ -7,6 +7,8 @@ namespace Outlive.Tests.Registry;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ChildRegistryTests : IDisposable
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private readonly ScratchDir _dir = new();
     private readonly TestChild _child = TestChild.Sleeping();
 
@@ -17,30 +19,30 @@ public sealed class ChildRegistryTests : IDisposable
     }
 
     [Fact]
-    public void A_registered_child_is_listed_as_running_and_is_gone_from_the_list_once_removed()
+    public async Task A_registered_child_is_listed_as_running_and_is_gone_from_the_list_once_removed()
     {
         var registry = _dir.Registry();
-        var entry = registry.Register("web", _child.Identity, pidFile: null);
+        var entry = await registry.RegisterAsync("web", _child.Identity, pidFile: null);
 
         var listing = registry.List();
         var listed = Assert.Single(listing.Entries);
         Assert.Empty(listing.Problems);
         Assert.Equal(entry with { Command = listed.Command }, listed);
         Assert.Equal(["sleep", "100"], listed.Command);
-        Assert.Equal(ChildState.Running, registry.GetState(listed));
-        Assert.Equal(entry, registry.Find("web") with { Command = entry.Command });
-        Assert.Equal("web", registry.Find(_child.Pid.ToString()).Name);
+        Assert.Equal(ChildState.Running, await registry.GetStateAsync(listed, Ct));
+        Assert.Equal(entry, (await registry.FindAsync("web", Ct)) with { Command = entry.Command });
+        Assert.Equal("web", (await registry.FindAsync(_child.Pid.ToString(), Ct)).Name);
 
         Assert.True(registry.Remove(listed));
         Assert.Empty(registry.List().Entries);
-        Assert.Throws<ChildNotFoundException>(() => registry.Find("web"));
+        await Assert.ThrowsAsync<ChildNotFoundException>(() => registry.FindAsync("web", Ct));
     }
 
     [Fact]
-    public void The_entry_file_uses_the_documented_camel_case_names()
+    public async Task The_entry_file_uses_the_documented_camel_case_names()
     {
         var registry = _dir.Registry();
-        registry.Register("web", _child.Identity);
+        await registry.RegisterAsync("web", _child.Identity);
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.StateDir, "web.json")));
         string[] names = [.. json.RootElement.EnumerateObject().Select(p => p.Name)];
@@ -53,19 +55,19 @@ public sealed class ChildRegistryTests : IDisposable
     }
 
     [Fact]
-    public void Entry_files_are_0600_and_the_state_dir_is_0700()
+    public async Task Entry_files_are_0600_and_the_state_dir_is_0700()
     {
-        _dir.Registry().Register("web", _child.Identity);
+        await _dir.Registry().RegisterAsync("web", _child.Identity);
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir.StateDir));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir.StateDir, "web.json")));
     }
 
     [Fact]
-    public void A_reservation_abandoned_because_the_start_failed_leaves_no_file()
+    public async Task A_reservation_abandoned_because_the_start_failed_leaves_no_file()
     {
         var registry = _dir.Registry();
-        using (var reservation = registry.Reserve("web", "sleep"))
+        using (var reservation = await registry.ReserveAsync("web", "sleep", replace: false, Ct))
             Assert.Equal(["web.reservation"], Directory.GetFiles(_dir.StateDir).Select(Path.GetFileName).Where(f => f != ".lock"));
 
         Assert.Equal([".lock"], Directory.GetFiles(_dir.StateDir).Select(Path.GetFileName));
@@ -73,71 +75,72 @@ public sealed class ChildRegistryTests : IDisposable
     }
 
     [Fact]
-    public void A_name_being_reserved_cannot_be_reserved_again_until_dropped()
+    public async Task A_name_being_reserved_cannot_be_reserved_again_until_dropped()
     {
         var registry = _dir.Registry();
-        var first = registry.Reserve("web", "sleep");
+        var first = await registry.ReserveAsync("web", "sleep", replace: false, Ct);
 
-        var conflict = Assert.Throws<ChildNameConflictException>(() => _dir.Registry().Reserve("web", "sleep"));
-        Assert.Equal(ExitCodes.Conflict, conflict.ExitCode);
+        var conflict = await Assert.ThrowsAsync<ConflictException>(() => _dir.Registry().ReserveAsync("web", "sleep", replace: false, Ct));
+        Assert.Equal(ExitCodes.Conflict, ExitCodes.For(conflict));
 
         first.Dispose();
-        using var second = registry.Reserve("web", "sleep");
+        using var second = await registry.ReserveAsync("web", "sleep", replace: false, Ct);
         Assert.Equal("web", second.Name);
     }
 
     [Fact]
-    public void A_live_name_conflicts_and_replace_hands_back_the_live_entry_to_stop_first()
+    public async Task A_live_name_conflicts_and_replace_hands_back_the_live_entry_to_stop_first()
     {
         var registry = _dir.Registry();
-        var existing = registry.Register("web", _child.Identity);
+        var existing = await registry.RegisterAsync("web", _child.Identity);
 
-        var conflict = Assert.Throws<ChildNameConflictException>(() => registry.Reserve("web", "sleep"));
+        var conflict = await Assert.ThrowsAsync<ConflictException>(() => registry.ReserveAsync("web", "sleep", replace: false, Ct));
         Assert.Contains("--replace", conflict.Message);
 
-        using var reservation = registry.Reserve("web", "sleep", replace: true);
+        using var reservation = await registry.ReserveAsync("web", "sleep", replace: true, Ct);
         Assert.Equal(existing, reservation.Replaces! with { Command = existing.Command });
     }
 
     [Fact]
-    public void The_name_of_a_gone_child_is_free_again_and_prune_removes_its_entry()
+    public async Task The_name_of_a_gone_child_is_free_again_and_prune_removes_its_entry()
     {
         var registry = _dir.Registry();
-        var gone = registry.Register("old", _child.Identity with { StartTimeTicks = _child.Identity.StartTimeTicks + 1 });
-        var live = registry.Register("live", _child.Identity);
+        var gone = await registry.RegisterAsync("old", _child.Identity with { StartTimeTicks = _child.Identity.StartTimeTicks + 1 });
+        var live = await registry.RegisterAsync("live", _child.Identity);
 
-        Assert.Equal(ChildState.Gone, registry.GetState(gone));
-        using (var reservation = registry.Reserve("old", "sleep"))
+        Assert.Equal(ChildState.Gone, await registry.GetStateAsync(gone, Ct));
+        using (var reservation = await registry.ReserveAsync("old", "sleep", replace: false, Ct))
             Assert.Null(reservation.Replaces);
 
-        var pruned = Assert.Single(registry.Prune());
+        var pruned = Assert.Single(await registry.PruneAsync(Ct));
         Assert.Equal("old", pruned.Name);
         Assert.Equal("live", Assert.Single(registry.List().Entries).Name);
-        Assert.Equal(ChildState.Running, registry.GetState(live));
+        Assert.Equal(ChildState.Running, await registry.GetStateAsync(live, Ct));
     }
 
     [Fact]
-    public void An_entry_from_another_boot_is_gone()
+    public async Task An_entry_from_another_boot_is_gone()
     {
         var registry = _dir.Registry();
-        var entry = registry.Register("web", _child.Identity with { BootId = Guid.NewGuid().ToString() });
+        var entry = await registry.RegisterAsync("web", _child.Identity with { BootId = Guid.NewGuid().ToString() });
 
-        Assert.Equal(ChildState.Gone, registry.GetState(entry));
+        Assert.Equal(ChildState.Gone, await registry.GetStateAsync(entry, Ct));
     }
 
     [Fact]
-    public void The_unit_state_hook_decides_when_it_answers()
+    public async Task The_unit_state_hook_decides_when_it_answers()
     {
-        var entry = _dir.Registry().Register("web", _child.Identity);
+        // A scope or service child: its unit's state is asked first.
+        var entry = await _dir.Registry().RegisterAsync("web", _child.Identity) with { Unit = "outlive-web-1234abcd.scope" };
 
-        Assert.Equal(ChildState.Gone, _dir.Registry(e => e.Name == "web" ? ChildState.Gone : null).GetState(entry));
-        Assert.Equal(ChildState.Running, _dir.Registry(_ => null).GetState(entry));
+        Assert.Equal(ChildState.Gone, await _dir.Registry((e, _) => Task.FromResult<ChildState?>(e.Name == "web" ? ChildState.Gone : null)).GetStateAsync(entry, Ct));
+        Assert.Equal(ChildState.Running, await _dir.Registry((_, _) => Task.FromResult<ChildState?>(null)).GetStateAsync(entry, Ct));
     }
 
     [Fact]
-    public void Without_a_name_the_child_is_named_after_its_program_and_four_hex_digits()
+    public async Task Without_a_name_the_child_is_named_after_its_program_and_four_hex_digits()
     {
-        using var reservation = _dir.Registry().Reserve(null, "/usr/bin/python3.12");
+        using var reservation = await _dir.Registry().ReserveAsync(null, "/usr/bin/python3.12", replace: false, Ct);
 
         Assert.Matches("^python3\\.12-[0-9a-f]{4}$", reservation.Name);
     }
@@ -148,17 +151,17 @@ public sealed class ChildRegistryTests : IDisposable
     [InlineData(".hidden")]
     [InlineData("a/b")]
     [InlineData("")]
-    public void A_name_that_cannot_be_a_file_name_or_looks_like_a_pid_is_refused(string name)
+    public async Task A_name_that_cannot_be_a_file_name_or_looks_like_a_pid_is_refused(string name)
     {
-        var error = Assert.Throws<InvalidChildNameException>(() => _dir.Registry().Reserve(name, "sleep"));
-        Assert.Equal(ExitCodes.Usage, error.ExitCode);
+        var error = await Assert.ThrowsAsync<InvalidNameException>(() => _dir.Registry().ReserveAsync(name, "sleep", replace: false, Ct));
+        Assert.Equal(ExitCodes.Usage, ExitCodes.For(error));
     }
 
     [Fact]
-    public void Garbage_truncated_symlinked_and_misnamed_entry_files_are_reported_and_skipped()
+    public async Task Garbage_truncated_symlinked_and_misnamed_entry_files_are_reported_and_skipped()
     {
         var registry = _dir.Registry();
-        registry.Register("good", _child.Identity);
+        await registry.RegisterAsync("good", _child.Identity);
         string good = File.ReadAllText(Path.Combine(_dir.StateDir, "good.json"));
         File.WriteAllText(Path.Combine(_dir.StateDir, "garbage.json"), "\u0001not json at all");
         File.WriteAllText(Path.Combine(_dir.StateDir, "truncated.json"), good[..(good.Length / 2)]);
@@ -185,11 +188,11 @@ public sealed class ChildRegistryTests : IDisposable
     }
 
     [Fact]
-    public void An_entry_file_owned_by_another_user_is_reported_and_skipped()
+    public async Task An_entry_file_owned_by_another_user_is_reported_and_skipped()
     {
         Assert.SkipUnless(Libc.getuid() == 0, "needs root to chown");
         var registry = _dir.Registry();
-        registry.Register("good", _child.Identity);
+        await registry.RegisterAsync("good", _child.Identity);
         string foreign = Path.Combine(_dir.StateDir, "foreign.json");
         File.WriteAllText(foreign, File.ReadAllText(Path.Combine(_dir.StateDir, "good.json")).Replace("\"good\"", "\"foreign\""));
         File.SetUnixFileMode(foreign, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -202,14 +205,14 @@ public sealed class ChildRegistryTests : IDisposable
     }
 
     [Fact]
-    public void A_state_dir_that_is_a_symlink_is_refused()
+    public async Task A_state_dir_that_is_a_symlink_is_refused()
     {
         Directory.CreateDirectory(_dir.PathOf("real"));
         File.CreateSymbolicLink(_dir.StateDir, _dir.PathOf("real"));
 
-        var error = Assert.Throws<RegistryPermissionException>(() => _dir.Registry().List());
-        Assert.Equal(ExitCodes.PermissionDenied, error.ExitCode);
-        Assert.Throws<RegistryPermissionException>(() => _dir.Registry().Reserve("web", "sleep"));
+        var error = Assert.Throws<PermissionDeniedException>(() => _dir.Registry().List());
+        Assert.Equal(ExitCodes.PermissionDenied, ExitCodes.For(error));
+        await Assert.ThrowsAsync<PermissionDeniedException>(() => _dir.Registry().ReserveAsync("web", "sleep", replace: false, Ct));
     }
 
     [Fact]
@@ -219,7 +222,7 @@ public sealed class ChildRegistryTests : IDisposable
         Directory.CreateDirectory(_dir.StateDir);
         Assert.Equal(0, Chown(_dir.StateDir, 65534));
 
-        var error = Assert.Throws<RegistryPermissionException>(() => _dir.Registry().List());
+        var error = Assert.Throws<PermissionDeniedException>(() => _dir.Registry().List());
         Assert.Contains("uid 65534", error.Message);
     }
 
@@ -237,13 +240,13 @@ public sealed class ChildRegistryTests : IDisposable
     {
         Func<string, bool> loggedIn = dir => dir == "/run/user/1000";
         Func<string, bool> noSession = _ => false;
-        Assert.Equal("/run/outlive", ChildRegistry.DefaultStateDir(0, "/run/user/0", loggedIn));
-        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "/run/user/1000", loggedIn));
-        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, null, loggedIn));
-        Assert.Equal("/run/user/1000/outlive", ChildRegistry.DefaultStateDir(1000, "relative", loggedIn));
-        Assert.Equal("/xdg/outlive", ChildRegistry.DefaultStateDir(1000, "/xdg", loggedIn));
+        Assert.Equal("/run/outlive", RegistryStore.DefaultStateDir(0, "/run/user/0", loggedIn));
+        Assert.Equal("/run/user/1000/outlive", RegistryStore.DefaultStateDir(1000, "/run/user/1000", loggedIn));
+        Assert.Equal("/run/user/1000/outlive", RegistryStore.DefaultStateDir(1000, null, loggedIn));
+        Assert.Equal("/run/user/1000/outlive", RegistryStore.DefaultStateDir(1000, "relative", loggedIn));
+        Assert.Equal("/xdg/outlive", RegistryStore.DefaultStateDir(1000, "/xdg", loggedIn));
         // A User= service of a user with no session: no runtime dir, so tmux's way.
-        Assert.Equal("/tmp/outlive-1000", ChildRegistry.DefaultStateDir(1000, null, noSession));
+        Assert.Equal("/tmp/outlive-1000", RegistryStore.DefaultStateDir(1000, null, noSession));
     }
 
     private static int Chown(string path, uint uid) => NativeChown.chown(path, uid, uid);

@@ -5,101 +5,103 @@ namespace Outlive.Tests.Registry;
 
 public sealed class ChildStopperTests : IDisposable
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private readonly ScratchDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public void A_recycled_pid_is_gone_and_is_not_signalled()
+    public async Task A_recycled_pid_is_gone_and_is_not_signalled()
     {
         using var unrelated = TestChild.Sleeping();
         var registry = _dir.Registry();
         // Same PID, other start time: what an entry looks like once its child died and the PID was reused.
-        var stale = registry.Register("web", unrelated.Identity with { StartTimeTicks = unrelated.Identity.StartTimeTicks - 1 });
+        var stale = await registry.RegisterAsync("web", unrelated.Identity with { StartTimeTicks = unrelated.Identity.StartTimeTicks - 1 });
 
-        Assert.Equal(ChildState.Gone, registry.GetState(stale));
-        var result = new ChildStopper(registry).Stop("web", Libc.SIGKILL, TimeSpan.FromSeconds(1), killAfter: true);
+        Assert.Equal(ChildState.Gone, await registry.GetStateAsync(stale, Ct));
+        StopOutcome result = await new ChildRegistry(_dir.StateDir).StopAsync("web", Libc.SIGKILL, TimeSpan.FromSeconds(1), true, Ct);
 
-        Assert.Equal(StopOutcome.AlreadyGone, result.Outcome);
+        Assert.Equal(StopOutcome.AlreadyGone, result);
         Thread.Sleep(100);
         Assert.True(unrelated.IsRunning);
         Assert.Empty(registry.List().Entries);
     }
 
     [Fact]
-    public void A_child_that_exits_on_sigterm_is_stopped_and_its_entry_and_pid_file_are_removed()
+    public async Task A_child_that_exits_on_sigterm_is_stopped_and_its_entry_and_pid_file_are_removed()
     {
         using var child = TestChild.Sleeping();
         var registry = _dir.Registry();
         string pidFile = _dir.PathOf("web.pid");
         PidFile.Write(pidFile, child.Pid);
-        registry.Register("web", child.Identity, pidFile);
+        await registry.RegisterAsync("web", child.Identity, pidFile);
 
-        var result = new ChildStopper(registry).Stop("web", Libc.SIGTERM, TimeSpan.FromSeconds(10), killAfter: false);
+        StopOutcome result = await new ChildRegistry(_dir.StateDir).StopAsync("web", Libc.SIGTERM, TimeSpan.FromSeconds(10), false, Ct);
 
-        Assert.Equal(StopOutcome.Stopped, result.Outcome);
+        Assert.Equal(StopOutcome.Stopped, result);
         Assert.True(child.Process.WaitForExit(5000));
         Assert.Empty(registry.List().Entries);
         Assert.False(File.Exists(pidFile));
     }
 
     [Fact]
-    public void A_child_ignoring_sigterm_is_killed_after_the_timeout_when_kill_after_is_asked()
+    public async Task A_child_ignoring_sigterm_is_killed_after_the_timeout_when_kill_after_is_asked()
     {
         using var child = TestChild.IgnoringTerm();
         var registry = _dir.Registry();
-        registry.Register("stubborn", child.Identity);
+        await registry.RegisterAsync("stubborn", child.Identity);
 
         var started = DateTime.UtcNow;
-        var result = new ChildStopper(registry).Stop("stubborn", Libc.SIGTERM, TimeSpan.FromMilliseconds(500), killAfter: true);
+        StopOutcome result = await new ChildRegistry(_dir.StateDir).StopAsync("stubborn", Libc.SIGTERM, TimeSpan.FromMilliseconds(500), true, Ct);
 
-        Assert.Equal(StopOutcome.Killed, result.Outcome);
+        Assert.Equal(StopOutcome.Killed, result);
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromMilliseconds(450));
         Assert.True(child.Process.WaitForExit(5000));
         Assert.Empty(registry.List().Entries);
     }
 
     [Fact]
-    public void A_child_ignoring_sigterm_without_kill_after_is_still_running_and_keeps_its_entry()
+    public async Task A_child_ignoring_sigterm_without_kill_after_is_still_running_and_keeps_its_entry()
     {
         using var child = TestChild.IgnoringTerm();
         var registry = _dir.Registry();
-        registry.Register("stubborn", child.Identity);
+        await registry.RegisterAsync("stubborn", child.Identity);
 
-        var result = new ChildStopper(registry).Stop(child.Pid.ToString(), Libc.SIGTERM, TimeSpan.FromMilliseconds(300), killAfter: false);
+        StopOutcome result = await new ChildRegistry(_dir.StateDir).StopAsync(child.Pid.ToString(), Libc.SIGTERM, TimeSpan.FromMilliseconds(300), false, Ct);
 
-        Assert.Equal(StopOutcome.StillRunning, result.Outcome);
+        Assert.Equal(StopOutcome.StillRunning, result);
         Assert.True(child.IsRunning);
-        Assert.Equal(ChildState.Running, registry.GetState(Assert.Single(registry.List().Entries)));
+        Assert.Equal(ChildState.Running, await registry.GetStateAsync(Assert.Single(registry.List().Entries), Ct));
     }
 
     [Fact]
-    public void Stopping_a_child_that_already_exited_removes_its_entry()
+    public async Task Stopping_a_child_that_already_exited_removes_its_entry()
     {
         var registry = _dir.Registry();
         using (var child = TestChild.Sleeping())
         {
-            registry.Register("web", child.Identity);
+            await registry.RegisterAsync("web", child.Identity);
             child.Process.Kill();
             child.Process.WaitForExit();
         }
 
-        var result = new ChildStopper(registry).Stop("web", Libc.SIGTERM, TimeSpan.FromSeconds(1), killAfter: false);
+        StopOutcome result = await new ChildRegistry(_dir.StateDir).StopAsync("web", Libc.SIGTERM, TimeSpan.FromSeconds(1), false, Ct);
 
-        Assert.Equal(StopOutcome.AlreadyGone, result.Outcome);
+        Assert.Equal(StopOutcome.AlreadyGone, result);
         Assert.Empty(registry.List().Entries);
     }
 
     [Fact]
-    public void Stopping_an_unknown_name_is_not_found()
+    public async Task Stopping_an_unknown_name_is_not_found()
     {
-        var error = Assert.Throws<ChildNotFoundException>(
-            () => new ChildStopper(_dir.Registry()).Stop("nobody", Libc.SIGTERM, TimeSpan.FromSeconds(1), killAfter: false));
-        Assert.Equal(ExitCodes.NotFound, error.ExitCode);
+        var error = await Assert.ThrowsAsync<ChildNotFoundException>(
+            () => new ChildRegistry(_dir.StateDir).StopAsync("nobody", Libc.SIGTERM, TimeSpan.FromSeconds(1), killAfter: false, Ct));
+        Assert.Equal(ExitCodes.NotFound, ExitCodes.For(error));
     }
 
     [Fact]
-    public void Signalling_a_process_of_another_user_is_permission_denied()
+    public async Task Signalling_a_process_of_another_user_is_permission_denied()
     {
         Assert.SkipUnless(Libc.getuid() == 0, "needs root to start a process as another user");
         // setpriv drops to nobody before exec: the entry is ours, the process is not.
@@ -111,11 +113,12 @@ public sealed class ChildStopperTests : IDisposable
             while (Outlive.Procfs.ProcStat.TryRead(foreign.Id)?.Command != "sleep" && DateTime.UtcNow < deadline)
                 Thread.Sleep(10);
             var registry = _dir.Registry();
-            var entry = registry.Register("foreign", ProcessIdentity.TryCapture(foreign.Id)!);
+            var entry = await registry.RegisterAsync("foreign", ProcessIdentity.TryCapture(foreign.Id)!);
 
             // As uid 1 (daemon), neither root nor the process's user (nobody).
-            var error = RunAs(1, () => Assert.Throws<RegistryPermissionException>(
-                () => new ChildStopper(registry).Stop(entry, Libc.SIGTERM, TimeSpan.FromSeconds(1), killAfter: false)));
+            var stopper = new ChildStopper(registry, new SystemdChildUnits());
+            var error = RunAs(1, () => Assert.ThrowsAsync<PermissionDeniedException>(
+                () => stopper.StopAsync(entry, Libc.SIGTERM, TimeSpan.FromSeconds(1), killAfter: false, CancellationToken.None)).GetAwaiter().GetResult());
             Assert.Null(error);
             Assert.False(foreign.HasExited);
         }

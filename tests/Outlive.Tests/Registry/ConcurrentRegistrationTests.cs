@@ -12,7 +12,7 @@ public sealed class ConcurrentRegistrationTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public void Hundred_threads_with_their_own_registry_registering_one_name_give_one_winner_and_99_conflicts()
+    public async Task Hundred_threads_with_their_own_registry_registering_one_name_give_one_winner_and_99_conflicts()
     {
         var self = ProcessIdentity.TryCapture(Environment.ProcessId)!;
         int winners = 0, conflicts = 0;
@@ -23,10 +23,10 @@ public sealed class ConcurrentRegistrationTests : IDisposable
             barrier.SignalAndWait();
             try
             {
-                registry.Register("web", self);
+                registry.RegisterAsync("web", self).GetAwaiter().GetResult();
                 Interlocked.Increment(ref winners);
             }
-            catch (ChildNameConflictException)
+            catch (ConflictException)
             {
                 Interlocked.Increment(ref conflicts);
             }
@@ -99,12 +99,12 @@ internal static class RegistrationWorker
             Thread.Sleep(20); // start together, once every worker is up
         try
         {
-            new ChildRegistry(stateDir).Register(name, child);
+            new RegistryStore(stateDir).RegisterAsync(name, child).GetAwaiter().GetResult();
             return 0;
         }
-        catch (ChildNameConflictException e)
+        catch (ConflictException e)
         {
-            return e.ExitCode;
+            return ExitCodes.For(e);
         }
     }
 

@@ -39,9 +39,9 @@ public sealed class PidFileTests : IDisposable
     {
         File.WriteAllText(PidPath, $"{_other.Pid}\n");
 
-        var error = Assert.Throws<PidFileConflictException>(() => PidFile.Write(PidPath, 4242));
-        Assert.Equal(ExitCodes.Conflict, error.ExitCode);
-        Assert.Throws<PidFileConflictException>(() => PidFile.EnsureAvailable(PidPath));
+        var error = Assert.Throws<ConflictException>(() => PidFile.Write(PidPath, 4242));
+        Assert.Equal(ExitCodes.Conflict, ExitCodes.For(error));
+        Assert.Throws<ConflictException>(() => PidFile.EnsureAvailable(PidPath));
         Assert.Equal($"{_other.Pid}\n", File.ReadAllText(PidPath));
     }
 
@@ -65,7 +65,7 @@ public sealed class PidFileTests : IDisposable
         {
             WaitUntilLocked(PidPath);
 
-            var error = Assert.Throws<PidFileConflictException>(() => PidFile.Write(PidPath, 4242));
+            var error = Assert.Throws<ConflictException>(() => PidFile.Write(PidPath, 4242));
             Assert.Contains("locked", error.Message);
             Assert.Equal(0, new FileInfo(PidPath).Length);
         }
@@ -93,7 +93,7 @@ public sealed class PidFileTests : IDisposable
         File.WriteAllText(_dir.PathOf("target"), "");
         File.CreateSymbolicLink(PidPath, _dir.PathOf("target"));
 
-        Assert.Throws<PidFileConflictException>(() => PidFile.Write(PidPath, 4242));
+        Assert.Throws<ConflictException>(() => PidFile.Write(PidPath, 4242));
         Assert.Equal("", File.ReadAllText(_dir.PathOf("target")));
     }
 

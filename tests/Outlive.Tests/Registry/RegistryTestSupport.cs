@@ -15,7 +15,7 @@ internal sealed class ScratchDir : IDisposable
 
     public string PathOf(string name) => Path.Combine(Root, name);
 
-    public ChildRegistry Registry(Func<RegistryEntry, ChildState?>? unitState = null) => new(StateDir, unitState);
+    public RegistryStore Registry(Func<RegistryEntry, CancellationToken, Task<ChildState?>>? unitState = null) => new(StateDir, unitState);
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }
@@ -68,12 +68,12 @@ internal sealed class TestChild : IDisposable
 internal static class Launches
 {
     public static ChildLaunch Of(ProcessIdentity child, string? pidFile = null) =>
-        new(child, "setsid", null, ["sleep", "100"], "/", "/var/log/x.out", null, pidFile);
+        new(child, EscapeStrategy.Setsid, null, ["sleep", "100"], "/", "/var/log/x.out", null, pidFile);
 
     /// <summary>Reserves and commits in one go, like <c>outlive run</c> after a successful start.</summary>
-    public static RegistryEntry Register(this ChildRegistry registry, string? name, ProcessIdentity child, string? pidFile = null)
+    public static async Task<RegistryEntry> RegisterAsync(this RegistryStore registry, string? name, ProcessIdentity child, string? pidFile = null)
     {
-        using var reservation = registry.Reserve(name, "sleep");
+        using var reservation = await registry.ReserveAsync(name, "sleep", replace: false, CancellationToken.None);
         return reservation.Commit(Of(child, pidFile));
     }
 }

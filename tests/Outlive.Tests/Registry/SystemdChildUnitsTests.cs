@@ -5,6 +5,8 @@ namespace Outlive.Tests.Registry;
 
 public sealed class SystemdChildUnitsTests : IDisposable
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private readonly ScratchDir _dir = new();
     private readonly TestChild _child = TestChild.Sleeping();
 
@@ -15,30 +17,30 @@ public sealed class SystemdChildUnitsTests : IDisposable
     }
 
     [Fact]
-    public void An_entry_written_before_the_manager_was_recorded_still_reads_and_falls_back_to_the_users_manager()
+    public async Task An_entry_written_before_the_manager_was_recorded_still_reads_and_falls_back_to_the_users_manager()
     {
         var registry = _dir.Registry();
-        registry.Register("old", _child.Identity);
+        await registry.RegisterAsync("old", _child.Identity);
         string path = Path.Combine(_dir.StateDir, "old.json");
         string withoutManager = string.Join('\n', File.ReadAllLines(path).Where(l => !l.Contains("\"manager\"", StringComparison.Ordinal)))
             .Replace("Z\",\n}", "Z\"\n}", StringComparison.Ordinal);
         File.WriteAllText(path, withoutManager);
 
-        var entry = registry.Find("old");
+        var entry = (await registry.FindAsync("old", Ct));
 
         Assert.Null(entry.Manager);
         Assert.Equal(Environment.UserName == "root" ? ManagerKind.System : ManagerKind.User, SystemdChildUnits.ManagerOf(entry));
-        Assert.Equal(ManagerKind.User, SystemdChildUnits.ManagerOf(entry with { Manager = "user" }));
+        Assert.Equal(ManagerKind.User, SystemdChildUnits.ManagerOf(entry with { Manager = ManagerKind.User }));
     }
 
     [Fact]
-    public void A_child_without_a_unit_is_left_to_the_process_check()
+    public async Task A_child_without_a_unit_is_left_to_the_process_check()
     {
         var units = new SystemdChildUnits();
-        var registry = _dir.Registry(units.StateOf);
-        var entry = registry.Register("plain", _child.Identity);
+        var registry = _dir.Registry(units.StateOfAsync);
+        var entry = await registry.RegisterAsync("plain", _child.Identity);
 
-        Assert.Null(units.StateOf(entry));
-        Assert.Equal(ChildState.Running, registry.GetState(entry));
+        Assert.Null(await units.StateOfAsync(entry, Ct));
+        Assert.Equal(ChildState.Running, await registry.GetStateAsync(entry, Ct));
     }
 }

@@ -1,4 +1,5 @@
 using Outlive.Procfs;
+using Outlive.Escape;
 using Outlive.Spawn;
 using Outlive.Tests.Support;
 
@@ -14,7 +15,7 @@ public class HeldProcessTests
         await Task.Delay(100, TestContext.Current.CancellationToken);
         Assert.Equal("sh", ProcStat.TryRead(held.Pid)!.Command);
 
-        DetachedProcess child = held.Release();
+        SpawnedChild child = held.Release();
         try
         {
             Children.WaitForExec(child.Pid, "sleep");

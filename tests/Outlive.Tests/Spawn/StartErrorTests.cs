@@ -9,7 +9,7 @@ namespace Outlive.Tests.Spawn;
 [Collection(nameof(QuietProcess))]
 public class StartErrorTests
 {
-    private static T FailsLeavingNothing<T>(DetachedStartInfo info) where T : SpawnException
+    private static T FailsLeavingNothing<T>(DetachedStartInfo info) where T : ChildStartException
     {
         var before = ChildPids();
         var error = Assert.Throws<T>(() => DetachedProcess.Start(info));
@@ -27,7 +27,7 @@ public class StartErrorTests
         var e = FailsLeavingNothing<ProgramNotFoundException>(new DetachedStartInfo { Program = "no-such-program-42" });
         Assert.Equal(Libc.ENOENT, e.Errno);
         Assert.Contains("no-such-program-42", e.Message, StringComparison.Ordinal);
-        Assert.Equal(127, e.ExitCode);
+        Assert.Equal(127, ExitCodes.For(e));
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public class StartErrorTests
         File.WriteAllText(file, "#!/bin/sh\n");
         var e = FailsLeavingNothing<ProgramNotExecutableException>(new DetachedStartInfo { Program = file });
         Assert.Equal(file, e.Path);
-        Assert.Equal(126, e.ExitCode);
+        Assert.Equal(126, ExitCodes.For(e));
     }
 
     [Fact]
@@ -56,23 +56,23 @@ public class StartErrorTests
     [Fact]
     public void A_missing_working_directory_is_named()
     {
-        var e = FailsLeavingNothing<WorkingDirectoryException>(new DetachedStartInfo { Program = "true", WorkingDirectory = "/no/such/dir" });
+        var e = FailsLeavingNothing<ChildStartException>(new DetachedStartInfo { Program = "true", WorkingDirectory = "/no/such/dir" });
         Assert.Equal("/no/such/dir", e.Path);
         Assert.Equal(Libc.ENOENT, e.Errno);
-        Assert.Equal(125, e.ExitCode);
+        Assert.Equal(125, ExitCodes.For(e));
     }
 
     [Fact]
     public void An_unknown_user_is_named()
     {
-        var e = FailsLeavingNothing<UnknownUserException>(new DetachedStartInfo { Program = "true", User = "no-such-user-42" });
+        var e = FailsLeavingNothing<ChildStartException>(new DetachedStartInfo { Program = "true", User = "no-such-user-42" });
         Assert.Contains("no-such-user-42", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void An_output_file_in_a_missing_directory_is_named()
     {
-        var e = FailsLeavingNothing<OutputFileException>(new DetachedStartInfo { Program = "true", StandardOutput = OutputTarget.AppendToFile("/no/such/dir/out.log") });
+        var e = FailsLeavingNothing<ChildStartException>(new DetachedStartInfo { Program = "true", StandardOutput = OutputTarget.AppendToFile("/no/such/dir/out.log") });
         Assert.Equal("/no/such/dir/out.log", e.Path);
     }
 

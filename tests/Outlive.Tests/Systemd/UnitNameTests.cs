@@ -34,10 +34,10 @@ public class UnitNameTests
     [InlineData("x@y z.service", "instance")]
     public void Invalid_names_throw_a_one_line_message_naming_the_rule(string name, string reason)
     {
-        var e = Assert.Throws<InvalidUnitNameException>(() => UnitName.Validate(name));
+        var e = Assert.Throws<InvalidNameException>(() => UnitName.Validate(name));
         Assert.Contains(reason, e.Message);
         Assert.DoesNotContain('\n', e.Message);
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ExitCodes.Usage, ExitCodes.For(e));
     }
 
     [Fact]

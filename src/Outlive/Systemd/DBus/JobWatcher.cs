@@ -15,15 +15,16 @@ internal sealed class JobWatcher : IDisposable
     int _callsInFlight;
     IDisposable? _match;
 
-    public static async Task<JobWatcher> StartAsync(DBusConnection connection)
+    /// <param name="isBus">False on systemd's private socket, where signals come straight from systemd and carry no sender.</param>
+    public static async Task<JobWatcher> StartAsync(DBusConnection connection, bool isBus)
     {
         var watcher = new JobWatcher();
         var rule = new MatchRule
         {
             Type = MessageType.Signal,
-            Sender = SystemdManager.Service,
-            Path = SystemdManager.ManagerPath,
-            Interface = SystemdManager.ManagerInterface,
+            Sender = isBus ? DBusClient.Systemd : null,
+            Path = DBusClient.ManagerPath,
+            Interface = DBusClient.ManagerInterface,
             Member = "JobRemoved",
         };
         watcher._match = await connection.AddMatchAsync(
@@ -69,7 +70,7 @@ internal sealed class JobWatcher : IDisposable
             {
                 Exception reason = notification.CompletionReason;
                 foreach (var pending in _jobs.Values)
-                    pending.TrySetException(new SystemdUnavailableException($"lost the bus connection to systemd while waiting for a job: {reason.Message}", reason));
+                    pending.TrySetException(new BrokenConnectionException($"lost the bus connection to systemd while waiting for a job: {reason.Message}", reason));
                 return;
             }
             (string job, string result) = notification.Value;

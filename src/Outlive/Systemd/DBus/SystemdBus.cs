@@ -1,9 +1,12 @@
+using System.Globalization;
+using Outlive.Interop;
+
 namespace Outlive.Systemd.DBus;
 
 /// <summary>Which D-Bus bus reaches a systemd manager, and at what address.</summary>
 /// <param name="Manager">The manager on the other end: PID 1 (system bus) or the caller's user manager (user bus).</param>
 /// <param name="Address">A D-Bus address, e.g. <c>unix:path=/run/dbus/system_bus_socket</c>.</param>
-public sealed record SystemdBus(ManagerKind Manager, string Address)
+internal sealed record SystemdBus(ManagerKind Manager, string Address)
 {
     public const string DefaultSystemAddress = "unix:path=/run/dbus/system_bus_socket";
 
@@ -19,17 +22,21 @@ public sealed record SystemdBus(ManagerKind Manager, string Address)
 
     /// <summary>
     /// The caller's user bus: <c>DBUS_SESSION_BUS_ADDRESS</c>, else <c>$XDG_RUNTIME_DIR/bus</c> (what
-    /// sd_bus_open_user does). Throws when neither is set: there is no user manager to talk to.
+    /// sd_bus_open_user does), else <c>/run/user/UID/bus</c> when it exists (a <c>User=</c> service has neither
+    /// variable, but its user's manager, if it runs, listens there). Throws when there is none.
     /// </summary>
-    public static SystemdBus User(Func<string, string?>? environment = null)
+    public static SystemdBus User(Func<string, string?>? environment = null, uint? uid = null, Func<string, bool>? exists = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         if (NonEmpty(environment("DBUS_SESSION_BUS_ADDRESS")) is { } address)
             return new SystemdBus(ManagerKind.User, address);
         if (NonEmpty(environment("XDG_RUNTIME_DIR")) is { } runtimeDir)
             return new SystemdBus(ManagerKind.User, "unix:path=" + Path.Combine(runtimeDir, "bus"));
+        string socket = $"/run/user/{(uid ?? Libc.getuid()).ToString(CultureInfo.InvariantCulture)}/bus";
+        if ((exists ?? File.Exists)(socket))
+            return new SystemdBus(ManagerKind.User, "unix:path=" + socket);
         throw new SystemdUnavailableException(
-            "no user bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set; log in with a session or run with XDG_RUNTIME_DIR=/run/user/$(id -u)");
+            $"no user bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set, and there is no {socket}: the user manager is not running (loginctl enable-linger starts it)");
     }
 
     static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

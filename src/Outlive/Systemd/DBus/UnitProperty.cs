@@ -7,7 +7,7 @@ namespace Outlive.Systemd.DBus;
 /// One <c>(sv)</c> entry of StartTransientUnit's property array: a systemd property name and a typed
 /// value (org.freedesktop.systemd1(5), "Transient units"). Build them with the static factories.
 /// </summary>
-public abstract record UnitProperty(string Name)
+internal abstract record UnitProperty(string Name)
 {
     /// <summary>The D-Bus signature of the value, e.g. "s", "au", "a(sasb)".</summary>
     public abstract string Signature { get; }
@@ -21,7 +21,7 @@ public abstract record UnitProperty(string Name)
     {
         UnitName.Validate(slice);
         if (UnitName.TypeOf(slice) != "slice")
-            throw new InvalidUnitNameException(slice, "a Slice= value must end in .slice");
+            throw UnitName.Invalid(slice, "a Slice= value must end in .slice");
         return new StringProperty("Slice", slice);
     }
 

@@ -6,7 +6,7 @@ namespace Outlive.Systemd.DBus;
 /// The unit properties Outlive reads, from <c>org.freedesktop.systemd1.Unit</c> and the unit type's own
 /// interface (Service, Scope, …). Properties a type does not have are null.
 /// </summary>
-public sealed record UnitStatus(
+internal sealed record UnitStatus(
     string Id,
     string LoadState,
     string ActiveState,

@@ -7,7 +7,7 @@ namespace Outlive.Systemd.UnitFiles;
 /// unit's setsid children survive <c>systemctl stop</c> (seed claims C4/C7). Paths are computed under an
 /// injectable root so tests never touch the machine's <c>/etc</c>.
 /// </summary>
-public static class KillModeDropIn
+internal static class KillModeDropIn
 {
     public const string FileName = "50-outlive.conf";
 
@@ -32,10 +32,8 @@ public static class KillModeDropIn
     public static string Render(string unit, KillMode killMode)
     {
         UnitName.Validate(unit);
-        return UnitFile.Empty
-            .WithAssignment(SectionFor(unit), "KillMode", killMode.ToSystemdString())
-            .ToString()
-            .Insert(0, $"# Written by outlive fix-unit {unit}; undo with: outlive fix-unit --revert {unit}\n");
+        // The drop-in is Outlive's and always written whole, so there is nothing to parse or merge.
+        return $"# Written by outlive fix-unit {unit}; undo with: outlive fix-unit --revert {unit}\n[{SectionFor(unit)}]\nKillMode={killMode.ToSystemdString()}\n";
     }
 
     /// <summary>KillMode= lives in the unit type's own section ([Service], [Scope], …).</summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace Outlive.Systemd.UnitFiles;
 
 /// <summary>A small line diff for previews of short files (unit files, drop-ins): one hunk with full context.</summary>
-public static class TextDiff
+internal static class TextDiff
 {
     /// <summary>
     /// <c>--- old</c>/<c>+++ new</c> headers, one <c>@@</c> hunk covering both files, and each line

@@ -1,5 +1,5 @@
 using Outlive.Systemd;
-using Outlive.Systemd.Escape;
+using Outlive.Escape;
 
 namespace Outlive.Tests.Systemd.Escape;
 
@@ -40,7 +40,7 @@ public class EscapePlannerTests
     {
         var plan = Decide(EscapeStrategy.Auto, Service, SystemdEnums.ParseKillMode(killMode));
         Assert.Equal(EscapeStrategy.Setsid, plan.Strategy);
-        Assert.Contains("C4", plan.Reason, StringComparison.Ordinal);
+        Assert.Contains($"KillMode={killMode}: systemd signals only its main process", plan.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public class EscapePlannerTests
         Assert.Contains("app.service", e.Message, StringComparison.Ordinal);
         Assert.Contains("outlive fix-unit app.service", e.Message, StringComparison.Ordinal);
         Assert.Contains("--force", e.Message, StringComparison.Ordinal);
-        Assert.Equal(ExitCodes.EscapeRefused, e.ExitCode);
+        Assert.Equal(ExitCodes.EscapeRefused, ExitCodes.For(e));
 
         var forced = Decide(EscapeStrategy.Setsid, Service, SystemdEnums.ParseKillMode("control-group"), force: true);
         Assert.Equal(EscapeStrategy.Setsid, forced.Strategy);

@@ -1,4 +1,4 @@
-namespace Outlive.Spawn;
+namespace Outlive;
 
 /// <summary>
 /// What to start and how. Immutable: derive variants with <c>with { … }</c>.

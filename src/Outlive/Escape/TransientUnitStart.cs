@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
 using Outlive.Spawn;
+using Outlive.Systemd;
 using Outlive.Systemd.DBus;
 
-namespace Outlive.Systemd.Escape;
+namespace Outlive.Escape;
 
 /// <summary>Puts a child in a transient unit of its own: a scope around a held child, or a service systemd starts.</summary>
 internal static partial class TransientUnitStart
@@ -11,8 +12,8 @@ internal static partial class TransientUnitStart
     /// The held child is moved into a new scope and released only once the start job is done, so its
     /// program never runs inside the caller's unit. Like systemd-run --scope, with the child in place of itself.
     /// </summary>
-    internal static async Task<(DetachedProcess Child, string Unit)> ScopeAsync(
-        SystemdManager systemd, HeldProcess held, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
+    internal static async Task<(SpawnedChild Child, string Unit)> ScopeAsync(
+        DBusClient systemd, HeldProcess held, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
     {
         string unit = UnitName.CreateTransient(options.Name ?? Path.GetFileName(info.Program), "scope");
         List<UnitProperty> properties =
@@ -32,9 +33,9 @@ internal static partial class TransientUnitStart
     /// output goes to the journal unless a file was named. Returns the main PID, 0 if it already exited.
     /// </summary>
     internal static async Task<(int Pid, string Unit)> ServiceAsync(
-        SystemdManager systemd, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
+        DBusClient systemd, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
     {
-        DetachedProcess.Prepared prepared = DetachedProcess.Prepare(info);
+        DetachedSpawn.Prepared prepared = DetachedSpawn.Prepare(info);
         string unit = UnitName.CreateTransient(options.Name ?? Path.GetFileName(info.Program), "service");
         List<UnitProperty> properties =
         [

@@ -1,9 +1,10 @@
+using Outlive.Systemd;
 using Outlive.Systemd.DBus;
 
-namespace Outlive.Systemd.Escape;
+namespace Outlive.Escape;
 
 /// <summary>Decides how a child started from this process escapes, from where this process runs.</summary>
-public static class EscapePlanner
+internal static class EscapePlanner
 {
     /// <summary>Reads the facts (init, own cgroup, own unit's KillMode over D-Bus) and decides.</summary>
     public static async Task<EscapePlan> PlanAsync(EscapeOptions options, CancellationToken cancellationToken = default)
@@ -24,8 +25,8 @@ public static class EscapePlanner
         if (!systemdBooted)
         {
             if (requested is EscapeStrategy.Scope or EscapeStrategy.Service)
-                throw new SystemdUnavailableException($"--escape {Word(requested)} needs systemd, and systemd is not the init here (no /run/systemd/system): use --escape setsid");
-            return Plan(EscapeStrategy.Setsid, "not under systemd (no /run/systemd/system): setsid is enough (C1, C3)");
+                throw new SystemdUnavailableException($"--escape {Words.Of(requested)} needs systemd, and systemd is not the init here (no /run/systemd/system): use --escape setsid");
+            return Plan(EscapeStrategy.Setsid, "not under systemd (no /run/systemd/system): setsid is enough");
         }
 
         string? unit = caller?.Unit;
@@ -37,19 +38,19 @@ public static class EscapePlanner
         {
             case EscapeStrategy.Setsid when unitKillsChildren && !options.Force:
                 throw new EscapeRefusedException(
-                    $"{unit} has KillMode={effectiveKillMode}: a setsid child dies when it stops, restarts or its main process dies (C2); " +
+                    $"{unit} has KillMode={effectiveKillMode}: a setsid child dies when it stops, restarts or its main process dies; " +
                     $"use --escape scope, run 'outlive fix-unit {unit}', or add --force to start it anyway");
             case EscapeStrategy.Setsid:
                 return Plan(EscapeStrategy.Setsid, unitKillsChildren
-                    ? $"forced: {unit} has KillMode={effectiveKillMode} and will kill this child when it stops (C2)"
+                    ? $"forced: {unit} has KillMode={effectiveKillMode} and will kill this child when it stops"
                     : SetsidReason(unit, killMode));
             case EscapeStrategy.Scope or EscapeStrategy.Service:
-                return Plan(requested, $"asked for a transient {Word(requested)}", managers);
+                return Plan(requested, $"asked for a transient {Words.Of(requested)}", managers);
             default:
                 if (!unitKillsChildren)
                     return Plan(EscapeStrategy.Setsid, SetsidReason(unit, killMode));
                 return Plan(EscapeStrategy.Scope,
-                    $"{unit} has KillMode={effectiveKillMode}, which kills every process in its cgroup (C2): the child gets its own scope",
+                    $"{unit} has KillMode={effectiveKillMode}, which kills every process in its cgroup: the child gets its own scope",
                     managers);
         }
 
@@ -71,21 +72,17 @@ public static class EscapePlanner
     }
 
     private static string SetsidReason(string? unit, KillMode? killMode) => unit is null
-        ? "not inside a unit that systemd stops: setsid is enough (C1, C3)"
-        : $"{unit} has KillMode={killMode?.ToSystemdString()}: systemd signals only its main process, so a setsid child survives stop, restart and a crash (C4)";
+        ? "not inside a unit that systemd stops: setsid is enough"
+        : $"{unit} has KillMode={killMode?.ToSystemdString()}: systemd signals only its main process, so a setsid child survives stop, restart and a crash";
 
     /// <summary>init.scope (PID 1 itself) and the root are never stopped.</summary>
     private static bool IsRootUnit(UnitPlacement placement) => placement.Unit == "init.scope" && placement.Manager == ManagerKind.System;
-
-    private static string Word(EscapeStrategy strategy) => strategy.ToString().ToLowerInvariant();
 
     private static async Task<KillMode?> TryReadKillModeAsync(ManagerKind manager, string unit, CancellationToken cancellationToken)
     {
         try
         {
-            SystemdBus bus = SystemdBus.For(manager);
-            SystemdManager systemd = await ManagerConnections.GetAsync(bus, cancellationToken).ConfigureAwait(false);
-            return (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false))?.KillMode;
+            return (await DBusClient.For(manager).TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false))?.KillMode;
         }
         catch (OutliveException)
         {

@@ -1,4 +1,4 @@
-namespace Outlive.Spawn;
+namespace Outlive;
 
 /// <summary>Where a detached child's stdout or stderr goes.</summary>
 public sealed record OutputTarget
@@ -9,9 +9,9 @@ public sealed record OutputTarget
         Path = path;
     }
 
-    public OutputKind Kind { get; }
+    internal OutputKind Kind { get; }
 
-    /// <summary>Absolute path, for <see cref="OutputKind.File"/>.</summary>
+    /// <summary>The absolute path of the file appended to; null for /dev/null and the caller's own stream.</summary>
     public string? Path { get; }
 
     /// <summary>/dev/null: the default, so a child never writes into a terminal or pipe that is gone.</summary>
@@ -23,10 +23,10 @@ public sealed record OutputTarget
     /// <summary>Appended to; created with mode 0640 (less the umask) if missing.</summary>
     public static OutputTarget AppendToFile(string path) => new(OutputKind.File, System.IO.Path.GetFullPath(path));
 
-    public override string ToString() => Kind == OutputKind.File ? Path! : Kind.ToString().ToLowerInvariant();
+    public override string ToString() => Kind == OutputKind.File ? Path! : Kind == OutputKind.Null ? "null" : "inherit";
 }
 
-public enum OutputKind
+internal enum OutputKind
 {
     Null,
     Inherit,

@@ -14,7 +14,7 @@ namespace Outlive.Registry;
 /// flock on <c>STATE_DIR/.lock</c>, and a name being started is held by a <c>NAME.reservation</c> file
 /// that stays valid only while the reserving process lives.
 /// </summary>
-public sealed partial class ChildRegistry
+internal sealed partial class RegistryStore
 {
     private const string EntrySuffix = ".json";
     private const string ReservationSuffix = ".reservation";
@@ -24,13 +24,13 @@ public sealed partial class ChildRegistry
         new(() => ProcessIdentity.TryCapture(Environment.ProcessId) ?? throw new InvalidOperationException("cannot read /proc/self/stat"));
 
     private readonly uint _uid;
-    private readonly Func<RegistryEntry, ChildState?>? _unitState;
+    private readonly Func<RegistryEntry, CancellationToken, Task<ChildState?>>? _unitState;
 
     /// <param name="stateDir">Null for <see cref="DefaultStateDir"/>; the CLI passes --state-dir / OUTLIVE_STATE_DIR.</param>
     /// <param name="unitState">
-    /// For children escaped into a systemd unit: the unit's state when the caller knows it (null: decide by the process).
+    /// For children escaped into a systemd unit: the unit's state when it can be asked (null: decide by the process).
     /// </param>
-    public ChildRegistry(string? stateDir = null, Func<RegistryEntry, ChildState?>? unitState = null)
+    public RegistryStore(string? stateDir = null, Func<RegistryEntry, CancellationToken, Task<ChildState?>>? unitState = null)
     {
         _uid = Libc.getuid();
         StateDir = Path.GetFullPath(stateDir ?? DefaultStateDir(_uid, Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR"), Directory.Exists));
@@ -62,18 +62,21 @@ public sealed partial class ChildRegistry
 
     /// <summary>
     /// Holds a name for a child about to start. Without <paramref name="name"/>, picks <c>PROGRAM-XXXX</c>.
-    /// Throws <see cref="ChildNameConflictException"/> when a live entry has the name, unless <paramref name="replace"/>:
+    /// Throws <see cref="ConflictException"/> when a live entry has the name, unless <paramref name="replace"/>:
     /// then that entry is in <see cref="Reservation.Replaces"/> for the caller to stop before starting the new child.
     /// </summary>
-    public Reservation Reserve(string? name, string program, bool replace = false)
+    public async Task<Reservation> ReserveAsync(string? name, string program, bool replace, CancellationToken cancellationToken)
     {
         if (name is not null && !IsValidName(name))
-            throw new InvalidChildNameException(
+            throw new InvalidNameException(
                 $"'{name}' is not a valid name: use a letter, then up to 63 letters, digits, '.', '_', '@' or '-'");
         CheckStateDir(create: true);
+        // Asked before the lock: a unit's state is a D-Bus round trip, and the lock is held only for file work.
+        RegistryEntry? holder = name is null ? null : ReadEntry(EntryPath(name)).Entry;
+        ChildState? holderState = holder is null ? null : await GetStateAsync(holder, cancellationToken).ConfigureAwait(false);
         using var dirLock = LockStateDir();
         name ??= PickFreeName(program);
-        RegistryEntry? replaces = ClaimableEntry(name, replace);
+        RegistryEntry? replaces = ClaimableEntry(name, replace, holder, holderState);
         var self = s_self.Value;
         var record = new ReservationRecord(self.Pid, self.StartTimeTicks, self.BootId, SecureFiles.RandomHex(16));
         SecureFiles.WriteAtomically(
@@ -106,16 +109,18 @@ public sealed partial class ChildRegistry
     }
 
     /// <summary>The entry named <paramref name="nameOrPid"/>, or the one with that PID (all digits: never a name).</summary>
-    public RegistryEntry Find(string nameOrPid)
+    public async Task<RegistryEntry> FindAsync(string nameOrPid, CancellationToken cancellationToken)
     {
         if (int.TryParse(nameOrPid, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
         {
             var withPid = List().Entries.Where(e => e.Pid == pid).ToList();
-            return withPid.FirstOrDefault(e => GetState(e) == ChildState.Running) ?? withPid.FirstOrDefault()
+            ChildState[] states = await GetStatesAsync(withPid, cancellationToken).ConfigureAwait(false);
+            int running = Array.IndexOf(states, ChildState.Running);
+            return running >= 0 ? withPid[running] : withPid.FirstOrDefault()
                 ?? throw new ChildNotFoundException($"no child with pid {pid} in {StateDir}; see 'outlive ps'");
         }
         if (!IsValidName(nameOrPid))
-            throw new InvalidChildNameException($"'{nameOrPid}' is neither a child name nor a PID");
+            throw new InvalidNameException($"'{nameOrPid}' is neither a child name nor a PID");
         var notFound = new ChildNotFoundException($"no child named '{nameOrPid}' in {StateDir}; see 'outlive ps'");
         if (!CheckStateDir(create: false))
             throw notFound;
@@ -125,16 +130,35 @@ public sealed partial class ChildRegistry
         return entry is not null && IsVisible(entry) ? entry : throw notFound;
     }
 
-    /// <summary>The state of each entry, checked in parallel: each is a few system calls, or a D-Bus call for a unit.</summary>
-    public ChildState[] GetStates(IReadOnlyList<RegistryEntry> entries)
+    /// <summary>
+    /// The state of each entry: a setsid child's by its process (a few system calls each, spread over the cores),
+    /// a unit's by asking its manager (all at once: each is a D-Bus round trip).
+    /// </summary>
+    public async Task<ChildState[]> GetStatesAsync(IReadOnlyList<RegistryEntry> entries, CancellationToken cancellationToken)
     {
         var states = new ChildState[entries.Count];
-        Parallel.For(0, entries.Count, i => states[i] = GetState(entries[i]));
+        var asked = new List<Task>();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            if (entries[i].Unit is not null && _unitState is not null)
+                asked.Add(AskUnitAsync(i));
+        }
+        Parallel.For(0, entries.Count, i =>
+        {
+            if (entries[i].Unit is null || _unitState is null)
+                states[i] = ProcessState(entries[i].Identity);
+        });
+        await Task.WhenAll(asked).ConfigureAwait(false);
         return states;
+
+        async Task AskUnitAsync(int i) =>
+            states[i] = await _unitState!(entries[i], cancellationToken).ConfigureAwait(false) ?? ProcessState(entries[i].Identity);
     }
 
-    /// <summary>Running or Gone by pid + start time + boot id (a recycled PID is Gone); the unit hook wins when it answers.</summary>
-    public ChildState GetState(RegistryEntry entry) => _unitState?.Invoke(entry) ?? ProcessState(entry.Identity);
+    /// <summary>Running or Gone by pid + start time + boot id (a recycled PID is Gone); the unit's state wins when it can be asked.</summary>
+    public async Task<ChildState> GetStateAsync(RegistryEntry entry, CancellationToken cancellationToken) =>
+        (entry.Unit is not null && _unitState is not null ? await _unitState(entry, cancellationToken).ConfigureAwait(false) : null)
+        ?? ProcessState(entry.Identity);
 
     internal static ChildState ProcessState(ProcessIdentity identity)
     {
@@ -178,10 +202,12 @@ public sealed partial class ChildRegistry
         return removed;
     }
 
-    /// <summary>Removes the entries whose process is gone (returned) and leftovers of crashed registrations.</summary>
-    public IReadOnlyList<RegistryEntry> Prune()
+    /// <summary>Removes the entries whose child is gone (returned) and leftovers of crashed registrations.</summary>
+    public async Task<IReadOnlyList<RegistryEntry>> PruneAsync(CancellationToken cancellationToken)
     {
-        var removed = List().Entries.Where(e => GetState(e) == ChildState.Gone).Where(Remove).ToList();
+        IReadOnlyList<RegistryEntry> entries = List().Entries;
+        ChildState[] states = await GetStatesAsync(entries, cancellationToken).ConfigureAwait(false);
+        var removed = entries.Where((e, i) => states[i] == ChildState.Gone).Where(Remove).ToList();
         if (CheckStateDir(create: false))
         {
             using var dirLock = LockStateDir();
@@ -229,27 +255,28 @@ public sealed partial class ChildRegistry
     }
 
     /// <summary>Under the lock: the live entry <paramref name="name"/> would replace (null when the name is free).</summary>
-    private RegistryEntry? ClaimableEntry(string name, bool replace)
+    private RegistryEntry? ClaimableEntry(string name, bool replace, RegistryEntry? asked, ChildState? askedState)
     {
         string reservation = ReservationPath(name);
         if (ReadReservationHolder(reservation) is { } holder)
         {
             if (holder.IsAlive())
-                throw new ChildNameConflictException(
+                throw new ConflictException(
                     $"name '{name}' is being registered by pid {holder.Pid} right now; choose another --name");
             File.Delete(reservation);
         }
         var (entry, problem) = ReadEntry(EntryPath(name));
         if (problem is not null)
-            throw new ChildNameConflictException(
+            throw new ConflictException(
                 $"name '{name}' is held by {problem.Path}, which {problem.Reason}; remove it or choose another --name");
         if (entry is null)
             return null;
-        var state = GetState(entry);
+        // The entry asked about before the lock, unless it changed since (then its process decides).
+        var state = asked is not null && entry.Identity == asked.Identity && askedState is { } known ? known : ProcessState(entry.Identity);
         if (state == ChildState.Gone)
             return null;
         if (!replace)
-            throw new ChildNameConflictException(
+            throw new ConflictException(
                 $"name '{name}' is taken by {(state == ChildState.Running ? "running" : "possibly running")} pid {entry.Pid}; "
                 + "choose another --name or use --replace");
         return entry;
@@ -264,7 +291,7 @@ public sealed partial class ChildRegistry
             if (!File.Exists(EntryPath(name)) && !File.Exists(ReservationPath(name)))
                 return name;
         }
-        throw new ChildNameConflictException($"no free name '{prefix}-XXXX' in {StateDir}; run 'outlive prune' or pass --name");
+        throw new ConflictException($"no free name '{prefix}-XXXX' in {StateDir}; run 'outlive prune' or pass --name");
     }
 
     /// <summary>The program's file name cut to valid name characters, e.g. <c>/usr/bin/python3.12</c> → <c>python3.12</c>.</summary>
@@ -358,7 +385,7 @@ public sealed partial class ChildRegistry
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new RegistryPermissionException(
+                throw new PermissionDeniedException(
                     $"cannot create state dir {StateDir}: {e.Message.TrimEnd('.')}; pass --state-dir (or OUTLIVE_STATE_DIR) naming a directory you may write");
             }
             if (Libc.mkdir(StateDir, SecureFiles.OwnerOnlyDirectory) != 0 && Marshal.GetLastPInvokeError() != Libc.EEXIST)
@@ -367,14 +394,14 @@ public sealed partial class ChildRegistry
         }
         var s = stat.Value;
         if (s.FileType == Libc.S_IFLNK)
-            throw new RegistryPermissionException($"state dir {StateDir} is a symlink; pass a real directory as --state-dir");
+            throw new PermissionDeniedException($"state dir {StateDir} is a symlink; pass a real directory as --state-dir");
         if (s.FileType != Libc.S_IFDIR)
-            throw new RegistryPermissionException($"state dir {StateDir} is not a directory; pass another --state-dir");
+            throw new PermissionDeniedException($"state dir {StateDir} is not a directory; pass another --state-dir");
         if (s.Uid != _uid)
-            throw new RegistryPermissionException(
+            throw new PermissionDeniedException(
                 $"state dir {StateDir} belongs to uid {s.Uid}, not to you (uid {_uid}); pass your own --state-dir");
         if ((s.Permissions & 0x12) != 0) // group or other may write
-            throw new RegistryPermissionException($"state dir {StateDir} is writable by other users; chmod 700 it");
+            throw new PermissionDeniedException($"state dir {StateDir} is writable by other users; chmod 700 it");
         return true;
     }
 

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Outlive.Interop;
+using Outlive.Spawn;
 
-namespace Outlive.Spawn;
+namespace Outlive.Escape;
 
 /// <summary>
 /// A detached child that exists — it has its pid, session and identity, so it can be moved into a
@@ -11,7 +12,7 @@ namespace Outlive.Spawn;
 /// or the caller's death, closes the pipe and it exits 125 without ever running the program.
 /// This is how a scope escape has no window in which the program runs inside the caller's unit.
 /// </summary>
-public sealed class HeldProcess : IDisposable
+internal sealed class HeldProcess : IDisposable
 {
     private readonly SafeFileHandle _gate;
     private readonly string _executable;
@@ -40,11 +41,11 @@ public sealed class HeldProcess : IDisposable
     {
         // dash reads redirections only for fds 0..9: the gate sits right after the passed fds.
         if (info.PassedFds.Count > 6)
-            throw new SpawnException($"a held start passes at most 6 fds, not {info.PassedFds.Count}", Libc.EINVAL);
-        DetachedProcess.Prepared prepared = DetachedProcess.Prepare(info);
+            throw new ChildStartException($"a held start passes at most 6 fds, not {info.PassedFds.Count}", Libc.EINVAL);
+        DetachedSpawn.Prepared prepared = DetachedSpawn.Prepare(info);
         int* fds = stackalloc int[2];
         if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
-            throw new SpawnException($"pipe2 failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+            throw new ChildStartException($"pipe2 failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
         var readEnd = new SafeFileHandle(fds[0], ownsHandle: true);
         var gate = new SafeFileHandle(fds[1], ownsHandle: true);
         try
@@ -57,7 +58,7 @@ public sealed class HeldProcess : IDisposable
                 Argv = ["sh", "-c", ShimScript(gateFd, target.Environment), target.ExecutablePath, .. target.Argv.Skip(1)],
                 PassedFds = [.. target.PassedFds, fds[0]],
             };
-            (int pid, ProcessIdentity identity) = DetachedProcess.Launch(prepared, shim);
+            (int pid, ProcessIdentity identity) = DetachedSpawn.Launch(prepared, shim);
             return new HeldProcess(pid, identity, target.ExecutablePath, gate, ChildReaper.Shared.Watch(pid));
         }
         catch
@@ -86,7 +87,7 @@ public sealed class HeldProcess : IDisposable
     private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>Lets the child run its program; returns it as a running <see cref="DetachedProcess"/>.</summary>
-    public unsafe DetachedProcess Release()
+    public unsafe SpawnedChild Release()
     {
         ObjectDisposedException.ThrowIf(_gate.IsClosed, this);
         byte* go = stackalloc byte[] { (byte)'g', (byte)'o', (byte)'\n' };
@@ -95,8 +96,8 @@ public sealed class HeldProcess : IDisposable
         _released = ok;
         _gate.Dispose();
         if (!ok)
-            throw new SpawnException($"held child {Pid} is gone before release: {Libc.StrError(errno)}", errno, _executable);
-        return DetachedProcess.FromReleased(Pid, Identity, _executable, Exited);
+            throw new ChildStartException($"held child {Pid} is gone before release: {Libc.StrError(errno)}", errno, _executable);
+        return new SpawnedChild(Pid, Identity, _executable, Exited);
     }
 
     /// <summary>Without <see cref="Release"/>: the child exits without running its program.</summary>

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Outlive.Registry;
+namespace Outlive.Cli;
 
 /// <summary>Signal names as <c>kill -l</c> spells them (with or without SIG), or numbers.</summary>
-public static class SignalNames
+internal static class SignalNames
 {
     private static readonly Dictionary<string, int> s_numbers = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -7,45 +7,22 @@ using Outlive.Procfs;
 
 namespace Outlive.Spawn;
 
+/// <summary>A started child as the spawn layer knows it; <see cref="DetachedProcess"/> is its public face.</summary>
+internal sealed record SpawnedChild(int Pid, ProcessIdentity Identity, string ExecutablePath, Task<ExitStatus?> Exited);
+
 /// <summary>
-/// A child that is detached before it runs a single instruction of its program: new session, no
-/// controlling terminal, clean signal state, only the fds it was given. It keeps running when the
-/// caller exits or is killed (claim C1). Escaping systemd's service cgroup is a separate step.
+/// posix_spawn of a detached child: new session, no controlling terminal, clean signal state, only the fds
+/// it was given. Every input is checked before anything starts, so errors name the file or user.
 /// </summary>
-public sealed class DetachedProcess
+internal static class DetachedSpawn
 {
-    private DetachedProcess(int pid, ProcessIdentity identity, string executablePath, Task<ExitStatus?> exited)
-    {
-        Pid = pid;
-        Identity = identity;
-        ExecutablePath = executablePath;
-        Exited = exited;
-    }
-
-    public int Pid { get; }
-
-    /// <summary>Pid + start time + boot id: still names this process after the PID is reused.</summary>
-    public ProcessIdentity Identity { get; }
-
-    /// <summary>The file that was executed (after the PATH lookup).</summary>
-    public string ExecutablePath { get; }
-
-    /// <summary>
-    /// Completes when the child exits while this process lives (Outlive reaps it, so no zombie is left).
-    /// Null when the status was taken by another reaper.
-    /// </summary>
-    public Task<ExitStatus?> Exited { get; }
-
-    /// <summary>Starts the child; throws a <see cref="SpawnException"/> subtype and leaves nothing running on failure.</summary>
-    public static DetachedProcess Start(DetachedStartInfo info)
+    /// <summary>Starts the child; throws a <see cref="ChildStartException"/> and leaves nothing running on failure.</summary>
+    internal static SpawnedChild Start(DetachedStartInfo info)
     {
         Prepared prepared = Prepare(info);
         (int pid, ProcessIdentity identity) = Launch(prepared, prepared.Request);
-        return new DetachedProcess(pid, identity, prepared.Request.ExecutablePath, ChildReaper.Shared.Watch(pid));
+        return new SpawnedChild(pid, identity, prepared.Request.ExecutablePath, ChildReaper.Shared.Watch(pid));
     }
-
-    internal static DetachedProcess FromReleased(int pid, ProcessIdentity identity, string executable, Task<ExitStatus?> exited) =>
-        new(pid, identity, executable, exited);
 
     /// <summary>Everything checked and resolved before any process exists, so errors name the file or user.</summary>
     internal sealed record Prepared(NativeSpawn.Request Request, Libc.UserEntry? User, uint? Gid, int? Umask, DetachedStartInfo Info);
@@ -56,7 +33,7 @@ public sealed class DetachedProcess
         Libc.UserEntry? user = info.User is null ? null : LookupUser(info.User);
         uint? gid = info.Group is null ? user?.Gid : LookupGroup(info.Group);
         if ((info.User ?? info.Group) is not null && !Environment.IsPrivilegedProcess)
-            throw new SpawnException($"starting as another user or group needs root: run as root or drop --user/--group", Libc.EPERM);
+            throw new ChildStartException($"starting as another user or group needs root: run as root or drop --user/--group", Libc.EPERM);
 
         Dictionary<string, string> environment = ChildEnvironment.Build(info, user);
         string executable = ProgramResolver.Resolve(info.Program, environment.GetValueOrDefault("PATH"), workingDirectory);
@@ -104,7 +81,7 @@ public sealed class DetachedProcess
                 if (umask is { } mask)
                 {
                     if (Libc.unshare(Libc.CLONE_FS) != 0)
-                        throw new SpawnException($"unshare(CLONE_FS) failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+                        throw new ChildStartException($"unshare(CLONE_FS) failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
                     Libc.umask((uint)mask);
                 }
                 if (user is { } u)
@@ -143,7 +120,7 @@ public sealed class DetachedProcess
         if (rc != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new SpawnException($"cannot switch to {what}: {Libc.StrError(errno)}", errno);
+            throw new ChildStartException($"cannot switch to {what}: {Libc.StrError(errno)}", errno);
         }
     }
 
@@ -155,7 +132,7 @@ public sealed class DetachedProcess
         if (!Directory.Exists(full))
         {
             int errno = File.Exists(full) ? Libc.ENOTDIR : Libc.ENOENT;
-            throw new WorkingDirectoryException(
+            throw new ChildStartException(
                 $"working directory {(errno == Libc.ENOTDIR ? "is not a directory" : "does not exist")}: {full}: create it or pick another --cwd",
                 errno, full);
         }
@@ -163,10 +140,10 @@ public sealed class DetachedProcess
     }
 
     private static Libc.UserEntry LookupUser(string user) =>
-        Libc.LookupUser(user) ?? throw new UnknownUserException($"unknown user '{user}': check the name with 'getent passwd {user}'");
+        Libc.LookupUser(user) ?? throw new ChildStartException($"unknown user '{user}': check the name with 'getent passwd {user}'", 0);
 
     private static uint LookupGroup(string group) =>
-        Libc.LookupGroup(group) ?? throw new UnknownUserException($"unknown group '{group}': check the name with 'getent group {group}'");
+        Libc.LookupGroup(group) ?? throw new ChildStartException($"unknown group '{group}': check the name with 'getent group {group}'", 0);
 
     private static void CheckOutput(OutputTarget target)
     {
@@ -174,17 +151,17 @@ public sealed class DetachedProcess
             return;
         string? dir = Path.GetDirectoryName(target.Path);
         if (dir is not null && !Directory.Exists(dir))
-            throw new OutputFileException($"output directory does not exist: {dir}: create it or pick another file for {target.Path}", Libc.ENOENT, target.Path!);
+            throw new ChildStartException($"output directory does not exist: {dir}: create it or pick another file for {target.Path}", Libc.ENOENT, target.Path!);
         if (Directory.Exists(target.Path))
-            throw new OutputFileException($"output path is a directory: {target.Path}: give a file path", Libc.EINVAL, target.Path!);
+            throw new ChildStartException($"output path is a directory: {target.Path}: give a file path", Libc.EINVAL, target.Path!);
     }
 
-    private static SpawnException FromErrno(int errno, string executable, DetachedStartInfo info) => errno switch
+    private static ChildStartException FromErrno(int errno, string executable, DetachedStartInfo info) => errno switch
     {
         Libc.ENOENT => new ProgramNotFoundException(
             $"cannot execute {executable}: {Libc.StrError(errno)} (a script's interpreter, or a file it needs, is missing)", errno, executable),
         Libc.EACCES or Libc.ENOEXEC or Libc.EPERM => new ProgramNotExecutableException(
             $"cannot execute {executable}{(info.User is null ? "" : $" as {info.User}")}: {Libc.StrError(errno)}", errno, executable),
-        _ => new SpawnException($"cannot start {executable}: {Libc.StrError(errno)}", errno, executable),
+        _ => new ChildStartException($"cannot start {executable}: {Libc.StrError(errno)}", errno, executable),
     };
 }

@@ -1,59 +1,54 @@
+using Outlive.Escape;
 using Outlive.Interop;
-using Outlive.Spawn;
-using Outlive.Systemd.Escape;
 
 namespace Outlive.Registry;
-
-/// <summary>Registry options of a start: the name (null: PROGRAM-XXXX), whether to replace a live holder, a PID file.</summary>
-public sealed record RegistrationOptions(string? Name = null, bool Replace = false, string? PidFile = null);
-
-/// <summary>The child that was started and its entry (null when a service's program exited before it could be registered).</summary>
-public sealed record RegisteredChild(LaunchedChild Child, RegistryEntry? Entry);
 
 /// <summary>
 /// Starts a child under a registry name. The name is reserved before anything starts and the entry written once the
 /// child runs; if anything fails in between, the child is killed and neither an entry nor a PID file is left.
 /// </summary>
-public static class RegisteredLauncher
+internal static class RegisteredStart
 {
     /// <summary>How long the child a --replace displaces gets after SIGTERM before SIGKILL.</summary>
     public static readonly TimeSpan ReplaceTimeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<RegisteredChild> StartAsync(
-        ChildRegistry registry, ChildStopper stopper, RegistrationOptions registration, DetachedStartInfo start, EscapeOptions escape,
-        CancellationToken cancellationToken = default)
+    /// <returns>The child, with <see cref="LaunchedChild.Name"/>; and its entry, null when a service's program exited before it could be registered.</returns>
+    public static async Task<(LaunchedChild Child, RegistryEntry? Entry)> StartAsync(
+        RegistryStore registry, ChildStopper stopper, RegistrationOptions registration, DetachedStartInfo start, EscapeOptions escape,
+        CancellationToken cancellationToken)
     {
-        using Reservation reservation = registry.Reserve(registration.Name, start.Program, registration.Replace);
+        using Reservation reservation = await registry.ReserveAsync(registration.Name, start.Program, registration.Replace, cancellationToken).ConfigureAwait(false);
         if (reservation.Replaces is { } old)
         {
             var stopped = await stopper.StopAsync(old, Libc.SIGTERM, ReplaceTimeout, killAfter: true, cancellationToken).ConfigureAwait(false);
-            if (stopped.Outcome == StopOutcome.StillRunning)
-                throw new ChildNameConflictException($"'{old.Name}' (pid {old.Pid}) did not stop for --replace, even after SIGKILL; nothing started");
+            if (stopped == StopOutcome.StillRunning)
+                throw new ConflictException($"'{old.Name}' (pid {old.Pid}) did not stop for --replace, even after SIGKILL; nothing started");
         }
         if (registration.PidFile is not null)
             PidFile.EnsureAvailable(registration.PidFile);
 
         // The registry name is also the word in the unit's name, so 'outlive ps' and 'systemctl' agree.
-        LaunchedChild child = await Launcher.StartAsync(start, escape with { Name = reservation.Name }, cancellationToken).ConfigureAwait(false);
+        LaunchedChild child = await EscapeLauncher.StartAsync(start, escape with { Name = reservation.Name }, cancellationToken).ConfigureAwait(false);
         if (child.Identity is not { } identity)
-            return new RegisteredChild(child, null); // a service whose program already exited: nothing to register
+            return (child, null); // a service whose program already exited: nothing to register
+        child = child with { Name = reservation.Name };
         var launch = new ChildLaunch(
             identity,
-            child.Strategy.ToString().ToLowerInvariant(),
+            child.Strategy,
             child.Unit,
             [start.Program, .. start.Arguments],
             Path.GetFullPath(start.WorkingDirectory ?? Environment.CurrentDirectory),
-            FileOf(start.StandardOutput),
-            FileOf(start.StandardError),
+            start.StandardOutput.Path,
+            start.StandardError.Path,
             registration.PidFile,
-            child.Manager?.ToString().ToLowerInvariant());
+            child.Manager);
         try
         {
             if (registration.PidFile is not null)
                 PidFile.Write(registration.PidFile, child.Pid);
             try
             {
-                return new RegisteredChild(child, reservation.Commit(launch));
+                return (child, reservation.Commit(launch));
             }
             catch
             {
@@ -70,6 +65,4 @@ public static class RegisteredLauncher
             throw;
         }
     }
-
-    private static string? FileOf(OutputTarget target) => target.Kind == OutputKind.File ? target.Path : null;
 }

@@ -1,4 +1,4 @@
-namespace Outlive.Spawn;
+namespace Outlive;
 
 /// <summary>How a child ended: an exit code or the signal that killed it.</summary>
 public readonly record struct ExitStatus(int? Code, int? Signal)

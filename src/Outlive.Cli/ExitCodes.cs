@@ -1,13 +1,13 @@
-namespace Outlive;
+namespace Outlive.Cli;
 
 /// <summary>
-/// The CLI's exit codes, one table for every command (README "Exit codes" repeats it).
-/// Status codes follow LSB (0 running, 3 not running, 4 unknown); 126/127 follow the shell.
+/// The CLI's exit codes, one table for every command (README "Exit codes" and --help repeat it); the tests compile
+/// this file too. Status codes follow LSB (0 running, 3 not running, 4 unknown); 126/127 follow the shell.
 /// </summary>
-public static class ExitCodes
+internal static partial class ExitCodes
 {
     public const int Ok = 0;
-    /// <summary>A check answered "no" (doctor: a child would not survive; stop: still running).</summary>
+    /// <summary>A check answered "no" (doctor: a child would not survive; stop: still running), or an I/O error.</summary>
     public const int No = 1;
     public const int Usage = 2;
     public const int NotRunning = 3;
@@ -22,7 +22,7 @@ public static class ExitCodes
     public const int Conflict = 8;
     /// <summary>No registry entry by that name or PID.</summary>
     public const int NotFound = 9;
-    /// <summary>The child could not be started for a reason other than 126/127 (working directory, user, spawn).</summary>
+    /// <summary>The child could not be started for a reason other than 126/127 (working directory, user, output file).</summary>
     public const int StartFailed = 125;
     public const int NotExecutable = 126;
     public const int ProgramNotFound = 127;

@@ -1,4 +1,4 @@
-namespace Outlive.Systemd.Escape;
+namespace Outlive;
 
 /// <summary>How to escape, and what the transient unit looks like. Immutable.</summary>
 public sealed record EscapeOptions

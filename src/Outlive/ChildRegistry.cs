@@ -1,0 +1,125 @@
+using Outlive.Registry;
+
+namespace Outlive;
+
+/// <summary>
+/// Registered children: start one under a name, then find, list and stop it by that name from any process of
+/// the same user (root sees everyone's). One file per child in a private state directory
+/// (<see cref="StateDirectory"/>); a scope or service child's liveness is its unit's, asked over D-Bus.
+/// Every method is async and safe to call from any context; every failure is an <see cref="OutliveException"/>.
+/// </summary>
+public sealed class ChildRegistry
+{
+    private readonly SystemdChildUnits _units = new();
+    private readonly RegistryStore _store;
+    private readonly ChildStopper _stopper;
+
+    /// <param name="stateDirectory">
+    /// Null for the default: <c>/run/outlive</c> for root, else <c>$XDG_RUNTIME_DIR/outlive</c>, else
+    /// <c>/run/user/UID/outlive</c>, else <c>/tmp/outlive-UID</c>. Made 0700 on first use; refused when it is a
+    /// symlink, another user's, or writable by others.
+    /// </param>
+    public ChildRegistry(string? stateDirectory = null)
+    {
+        _store = Guard(() => new RegistryStore(stateDirectory, _units.StateOfAsync));
+        _stopper = new ChildStopper(_store, _units);
+    }
+
+    public string StateDirectory => _store.StateDir;
+
+    internal RegistryStore Store => _store;
+
+    /// <summary>
+    /// Reserves the name, starts the child as <see cref="Launcher.StartAsync"/> does (the name is also the word in
+    /// its unit's name), and writes its entry. If anything fails after the child started, the child is killed and
+    /// nothing is left. <see cref="LaunchedChild.Name"/> is null only for a service whose program already exited.
+    /// </summary>
+    public Task<LaunchedChild> StartAsync(
+        DetachedStartInfo start, EscapeOptions? escape = null, RegistrationOptions? registration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        return GuardAsync(async () => (await RegisteredStart.StartAsync(
+            _store, _stopper, registration ?? new RegistrationOptions(), start, escape ?? new EscapeOptions(), cancellationToken).ConfigureAwait(false)).Child);
+    }
+
+    /// <summary>The child named <paramref name="nameOrPid"/>, or with that PID; <see cref="ChildNotFoundException"/> when there is none.</summary>
+    public Task<RegisteredChild> GetAsync(string nameOrPid, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nameOrPid);
+        return GuardAsync(async () =>
+        {
+            RegistryEntry entry = await _store.FindAsync(nameOrPid, cancellationToken).ConfigureAwait(false);
+            return new RegisteredChild(entry, await _store.GetStateAsync(entry, cancellationToken).ConfigureAwait(false));
+        });
+    }
+
+    /// <summary>Every registered child visible to this user, running or not (until <see cref="PruneAsync"/>), sorted by name.</summary>
+    public async Task<IReadOnlyList<RegisteredChild>> ListAsync(CancellationToken cancellationToken = default) =>
+        (await ListWithProblemsAsync(cancellationToken).ConfigureAwait(false)).Children;
+
+    /// <summary>
+    /// Stops the child (a scope or service child: its unit) with <paramref name="signal"/> (SIGTERM by default),
+    /// waits up to <paramref name="timeout"/> (10 s) for it to end, then SIGKILLs it if <paramref name="killAfter"/>.
+    /// Once it is gone its entry and PID file are removed. A recycled PID is never signalled.
+    /// </summary>
+    public async Task<StopOutcome> StopAsync(
+        string nameOrPid, int signal = 15, TimeSpan? timeout = null, bool killAfter = false, CancellationToken cancellationToken = default) =>
+        await StopAsync(await GetAsync(nameOrPid, cancellationToken).ConfigureAwait(false), signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc cref="StopAsync(string, int, TimeSpan?, bool, CancellationToken)"/>
+    public Task<StopOutcome> StopAsync(
+        RegisteredChild child, int signal = 15, TimeSpan? timeout = null, bool killAfter = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        ArgumentOutOfRangeException.ThrowIfLessThan(signal, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(signal, 64);
+        return GuardAsync(() => _stopper.StopAsync(child.Entry, signal, timeout ?? TimeSpan.FromSeconds(10), killAfter, cancellationToken));
+    }
+
+    /// <summary>Forgets the children that are gone (removing their entries and PID files) and returns them.</summary>
+    public Task<IReadOnlyList<RegisteredChild>> PruneAsync(CancellationToken cancellationToken = default) =>
+        GuardAsync<IReadOnlyList<RegisteredChild>>(async () =>
+            [.. (await _store.PruneAsync(cancellationToken).ConfigureAwait(false)).Select(e => new RegisteredChild(e, ChildState.Gone))]);
+
+    /// <summary>The children and, for <c>outlive ps</c>, the entry files that could not be used.</summary>
+    internal Task<(IReadOnlyList<RegisteredChild> Children, IReadOnlyList<RegistryProblem> Problems)> ListWithProblemsAsync(CancellationToken cancellationToken) =>
+        GuardAsync<(IReadOnlyList<RegisteredChild>, IReadOnlyList<RegistryProblem>)>(async () =>
+        {
+            RegistryListing listing = _store.List();
+            ChildState[] states = await _store.GetStatesAsync(listing.Entries, cancellationToken).ConfigureAwait(false);
+            return ([.. listing.Entries.Select((e, i) => new RegisteredChild(e, states[i]))], listing.Problems);
+        });
+
+    /// <summary>File system errors the registry has no more specific word for still leave as an <see cref="OutliveException"/>.</summary>
+    private static async Task<T> GuardAsync<T>(Func<Task<T>> body)
+    {
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw new OutliveIOException(e.Message, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new PermissionDeniedException(e.Message, e);
+        }
+    }
+
+    private static T Guard<T>(Func<T> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (IOException e)
+        {
+            throw new OutliveIOException(e.Message, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new PermissionDeniedException(e.Message, e);
+        }
+    }
+}

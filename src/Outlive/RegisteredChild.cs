@@ -1,0 +1,53 @@
+using Outlive.Registry;
+
+namespace Outlive;
+
+/// <summary>
+/// A child in the registry (<c>STATE_DIR/NAME.json</c>) and its state when it was asked. <c>outlive ps --json</c>
+/// prints the same fields.
+/// </summary>
+public sealed class RegisteredChild
+{
+    internal RegisteredChild(RegistryEntry entry, ChildState state)
+    {
+        Entry = entry;
+        State = state;
+    }
+
+    internal RegistryEntry Entry { get; }
+
+    public string Name => Entry.Name;
+
+    public int Pid => Entry.Pid;
+
+    /// <summary>Pid + start time + boot id of the process that was started.</summary>
+    public ProcessIdentity Identity => Entry.Identity;
+
+    public EscapeStrategy Strategy => Entry.Strategy;
+
+    /// <summary>The manager that owns <see cref="Unit"/>; null for a setsid child.</summary>
+    public ManagerKind? Manager => Entry.Unit is null ? null : SystemdChildUnits.ManagerOf(Entry);
+
+    /// <summary>The transient scope or service; null for a setsid child.</summary>
+    public string? Unit => Entry.Unit;
+
+    /// <summary>argv as it was asked for, argv[0] first.</summary>
+    public IReadOnlyList<string> Command => Entry.Command;
+
+    public string WorkingDirectory => Entry.Cwd;
+
+    public string? StandardOutputPath => Entry.StdoutPath;
+
+    public string? StandardErrorPath => Entry.StderrPath;
+
+    public string? PidFile => Entry.PidFile;
+
+    public uint StartedByUid => Entry.StartedByUid;
+
+    public DateTime StartedAtUtc => Entry.StartedAtUtc;
+
+    /// <summary>Running, gone or unknown, as of the call that returned this object.</summary>
+    public ChildState State { get; }
+
+    public override string ToString() => $"{Name} (pid {Pid}{(Unit is null ? "" : ", " + Unit)}): {State}";
+}
