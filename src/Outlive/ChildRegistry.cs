@@ -66,9 +66,9 @@ public sealed class ChildRegistry
         string nameOrPid, int signal = 15, TimeSpan? timeout = null, bool killAfter = false, CancellationToken cancellationToken = default) =>
         await StopAsync(await GetAsync(nameOrPid, cancellationToken).ConfigureAwait(false), signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Stops the very child <see cref="GetAsync"/> or <see cref="ListAsync"/> returned (not whoever holds its name now).</summary>
     /// <inheritdoc cref="StopAsync(string, int, TimeSpan?, bool, CancellationToken)"/>
-    public Task<StopOutcome> StopAsync(
-        RegisteredChild child, int signal = 15, TimeSpan? timeout = null, bool killAfter = false, CancellationToken cancellationToken = default)
+    public Task<StopOutcome> StopAsync(RegisteredChild child, int signal, TimeSpan? timeout, bool killAfter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(child);
         ArgumentOutOfRangeException.ThrowIfLessThan(signal, 1);

@@ -1,6 +1,6 @@
 namespace Outlive;
 
-/// <summary>What <see cref="ChildRegistry.StopAsync(RegisteredChild, int, TimeSpan?, bool, CancellationToken)"/> did.</summary>
+/// <summary>What <see cref="ChildRegistry.StopAsync(string, int, TimeSpan?, bool, CancellationToken)"/> did.</summary>
 public enum StopOutcome
 {
     /// <summary>It exited after the signal, within the timeout.</summary>

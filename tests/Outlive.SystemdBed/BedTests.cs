@@ -5,7 +5,7 @@ using Outlive.SystemdBed.Bed;
 [Collection(SystemdBedCollection.Name)]
 public sealed class BedTests(SystemdBedFixture fixture)
 {
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task The_bed_runs_systemd_as_pid_1_in_a_cgroup_tree_of_its_own()
     {
         SystemdBed bed = fixture.Bed;
@@ -19,7 +19,7 @@ public sealed class BedTests(SystemdBedFixture fixture)
             Assert.Equal("failed", await bed.ShowPropertyAsync(unit, "ActiveState"));
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_file_written_into_the_bed_is_seen_inside_but_not_on_the_host()
     {
         SystemdBed bed = fixture.Bed;

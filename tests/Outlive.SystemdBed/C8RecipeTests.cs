@@ -10,7 +10,7 @@ public sealed class C8RecipeTests(SystemdBedFixture fixture)
 {
     private const string Unit = "c8-recipe.service";
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task After_kill_INT_of_the_main_process_the_setsid_child_of_a_KillMode_process_service_runs_on_with_PPID_1()
     {
         SystemdBed bed = fixture.Bed;

@@ -12,7 +12,7 @@ public sealed record BedCommandResult(int ExitCode, string Stdout, string Stderr
 
 /// <summary>
 /// The machine's own systemd booted as PID 1 in private pid/mount/uts/ipc/cgroup namespaces, on a
-/// tmpfs-backed overlay of <c>/</c>, inside a host cgroup of its own (see /work/shared/systemd-bed.md).
+/// tmpfs-backed overlay of <c>/</c>, inside a host cgroup of its own.
 /// Nothing it writes reaches the host's filesystem; disposing it SIGKILLs the whole tree via cgroup.kill.
 /// PIDs inside the bed differ from host PIDs: every PID this API takes or returns is a bed PID,
 /// except <see cref="HostPid"/>.

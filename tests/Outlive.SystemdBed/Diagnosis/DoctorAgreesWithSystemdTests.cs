@@ -8,7 +8,7 @@ using Outlive.SystemdBed.Bed;
 [Collection(SystemdBedCollection.Name)]
 public sealed class DoctorAgreesWithSystemdTests(SystemdBedFixture fixture)
 {
-    [Theory]
+    [Theory(Timeout = 300_000)]
     [InlineData("control-group")]
     [InlineData("mixed")]
     [InlineData("process")]
@@ -46,7 +46,7 @@ public sealed class DoctorAgreesWithSystemdTests(SystemdBedFixture fixture)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task The_scope_verdict_for_a_root_service_is_survives_and_a_real_scope_child_survives_stop()
     {
         SystemdBed bed = fixture.Bed;
@@ -78,7 +78,7 @@ public sealed class DoctorAgreesWithSystemdTests(SystemdBedFixture fixture)
         }
     }
 
-    [Theory]
+    [Theory(Timeout = 300_000)]
     [InlineData("control-group", 1)]
     [InlineData("process", 0)]
     public async Task For_a_User_nobody_service_without_polkit_doctor_says_no_transient_units_and_recommends_fix_unit(string killMode, int exitCode)

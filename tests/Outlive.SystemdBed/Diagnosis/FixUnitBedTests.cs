@@ -9,7 +9,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
     private const string Record = "/run/dctr-fix.child.json";
     private const string DropIn = $"/etc/systemd/system/{Unit}.d/50-outlive.conf";
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Fix_unit_turns_a_control_group_service_into_one_whose_running_setsid_child_survives_stop_and_revert_undoes_it()
     {
         SystemdBed bed = fixture.Bed;
@@ -49,7 +49,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_dry_run_in_the_bed_leaves_the_unit_and_its_directory_untouched()
     {
         SystemdBed bed = fixture.Bed;
@@ -64,7 +64,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
         Assert.Equal("mixed", await bed.ShowPropertyAsync(Other, "KillMode"));
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_later_drop_in_that_overrides_the_fix_makes_fix_unit_exit_1_and_say_so()
     {
         SystemdBed bed = fixture.Bed;
@@ -85,7 +85,7 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task With_restart_fix_unit_restarts_the_unit_after_the_reload_and_reports_the_new_KillMode()
     {
         SystemdBed bed = fixture.Bed;

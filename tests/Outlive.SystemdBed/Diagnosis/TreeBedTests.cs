@@ -8,7 +8,7 @@ public sealed class TreeBedTests(SystemdBedFixture fixture)
 {
     private sealed record Row(int Pid, string Command, string Cgroup, bool Marked);
 
-    [Theory]
+    [Theory(Timeout = 300_000)]
     [InlineData("control-group")]
     [InlineData("process")]
     public async Task Tree_marks_exactly_the_processes_that_systemctl_stop_then_kills(string killMode)

@@ -37,7 +37,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
     private async Task<string[]> ProcessesOfUserAsync(string user, string comm) =>
         (await Bed.RunAsync("pgrep", "-u", user, "-x", comm)).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_User_nobody_service_under_control_group_is_refused_by_auto_and_nothing_runs_the_seeds_User_case()
     {
         await PrepareOutputsAsync();
@@ -58,7 +58,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         Assert.Empty(await ProcessesOfUserAsync("nobody", "sleep"));
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_User_nobody_service_with_KillMode_process_gets_a_setsid_child_that_survives_stop()
     {
         await PrepareOutputsAsync();
@@ -79,7 +79,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         await Bed.RunAsync("kill", child.GetProperty("pid").GetInt32().ToString(CultureInfo.InvariantCulture));
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_user_managers_service_escapes_into_a_scope_of_the_user_manager()
     {
         await PrepareOutputsAsync();
@@ -112,7 +112,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
     /// The race the held start closes: the parent unit is stopped while it starts 50 children. Every child
     /// whose start returned lives on in its own scope, and no child ever ran its program inside the unit.
     /// </summary>
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Stopping_the_parent_while_it_starts_50_scoped_children_leaves_every_started_child_alive_in_its_scope()
     {
         await PrepareOutputsAsync();
@@ -146,7 +146,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         await Bed.RunAsync("pkill", "-f", "sleep 100004");
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_hundred_scopes_of_short_lived_children_are_all_collected_and_no_unit_is_left()
     {
         await PrepareOutputsAsync();
@@ -159,7 +159,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect*")).Trim());
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_service_child_gets_the_asked_umask_environment_and_output_file()
     {
         await PrepareOutputsAsync();

@@ -24,7 +24,7 @@ public sealed class LifecycleBedTests(SystemdBedFixture fixture)
         return (json.RootElement.GetProperty("pid").GetInt32(), json.RootElement.GetProperty("unit").GetString()!);
     }
 
-    [Theory]
+    [Theory(Timeout = 300_000)]
     [InlineData("scope")]
     [InlineData("service")]
     public async Task An_escaped_child_is_listed_with_its_unit_and_stop_stops_the_unit(string strategy)
@@ -56,7 +56,7 @@ public sealed class LifecycleBedTests(SystemdBedFixture fixture)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Status_follows_the_unit_a_child_was_escaped_into()
     {
         SystemdBed bed = fixture.Bed;
@@ -76,7 +76,7 @@ public sealed class LifecycleBedTests(SystemdBedFixture fixture)
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Logs_of_a_service_child_show_its_output_from_the_journal()
     {
         SystemdBed bed = fixture.Bed;

@@ -2,7 +2,7 @@ using Outlive.Systemd;
 namespace Outlive.SystemdBed.Matrix;
 
 /// <summary>
-/// A claim of the seed (/work/shared/seed/CLAIMS.md) that matrix cells show: which cells, and whether
+/// A claim of the seed (docs/claims.md) that matrix cells show: which cells, and whether
 /// an observation agrees with what the seed says happens there.
 /// </summary>
 internal sealed record SeedClaim(string Id, string Seed, Func<MatrixCell, bool> Shows, Func<CellObservation, bool> AgreesWithSeed)

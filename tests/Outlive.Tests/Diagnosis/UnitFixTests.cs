@@ -6,7 +6,7 @@ namespace Outlive.Tests.Diagnosis;
 
 public class UnitFixTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Applying_writes_the_drop_in_and_reverting_removes_it_and_its_empty_directory()
     {
         using var root = new Repo.ScratchDir();

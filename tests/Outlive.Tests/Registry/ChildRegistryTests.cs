@@ -18,7 +18,7 @@ public sealed class ChildRegistryTests : IDisposable
         _dir.Dispose();
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_registered_child_is_listed_as_running_and_is_gone_from_the_list_once_removed()
     {
         var registry = _dir.Registry();
@@ -38,7 +38,7 @@ public sealed class ChildRegistryTests : IDisposable
         await Assert.ThrowsAsync<ChildNotFoundException>(() => registry.FindAsync("web", Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task The_entry_file_uses_the_documented_camel_case_names()
     {
         var registry = _dir.Registry();
@@ -54,7 +54,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.EndsWith("Z", json.RootElement.GetProperty("startedAtUtc").GetString());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Entry_files_are_0600_and_the_state_dir_is_0700()
     {
         await _dir.Registry().RegisterAsync("web", _child.Identity);
@@ -63,7 +63,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir.StateDir, "web.json")));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_reservation_abandoned_because_the_start_failed_leaves_no_file()
     {
         var registry = _dir.Registry();
@@ -74,7 +74,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Empty(registry.List().Entries);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_name_being_reserved_cannot_be_reserved_again_until_dropped()
     {
         var registry = _dir.Registry();
@@ -88,7 +88,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Equal("web", second.Name);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_live_name_conflicts_and_replace_hands_back_the_live_entry_to_stop_first()
     {
         var registry = _dir.Registry();
@@ -101,7 +101,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Equal(existing, reservation.Replaces! with { Command = existing.Command });
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task The_name_of_a_gone_child_is_free_again_and_prune_removes_its_entry()
     {
         var registry = _dir.Registry();
@@ -118,7 +118,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Equal(ChildState.Running, await registry.GetStateAsync(live, Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task An_entry_from_another_boot_is_gone()
     {
         var registry = _dir.Registry();
@@ -127,7 +127,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Equal(ChildState.Gone, await registry.GetStateAsync(entry, Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task The_unit_state_hook_decides_when_it_answers()
     {
         // A scope or service child: its unit's state is asked first.
@@ -137,7 +137,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Equal(ChildState.Running, await _dir.Registry((_, _) => Task.FromResult<ChildState?>(null)).GetStateAsync(entry, Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Without_a_name_the_child_is_named_after_its_program_and_four_hex_digits()
     {
         using var reservation = await _dir.Registry().ReserveAsync(null, "/usr/bin/python3.12", replace: false, Ct);
@@ -145,7 +145,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Matches("^python3\\.12-[0-9a-f]{4}$", reservation.Name);
     }
 
-    [Theory]
+    [Theory(Timeout = 120_000)]
     [InlineData("../etc")]
     [InlineData("1234")]
     [InlineData(".hidden")]
@@ -157,7 +157,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Equal(ExitCodes.Usage, ExitCodes.For(error));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Garbage_truncated_symlinked_and_misnamed_entry_files_are_reported_and_skipped()
     {
         var registry = _dir.Registry();
@@ -187,7 +187,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.All(reasons.Values, r => Assert.DoesNotContain('\n', r));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task An_entry_file_owned_by_another_user_is_reported_and_skipped()
     {
         Assert.SkipUnless(Libc.getuid() == 0, "needs root to chown");
@@ -204,7 +204,7 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.Contains("owned by uid 65534", Assert.Single(listing.Problems).Reason);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_state_dir_that_is_a_symlink_is_refused()
     {
         Directory.CreateDirectory(_dir.PathOf("real"));

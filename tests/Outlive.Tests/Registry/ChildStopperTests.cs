@@ -11,7 +11,7 @@ public sealed class ChildStopperTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_recycled_pid_is_gone_and_is_not_signalled()
     {
         using var unrelated = TestChild.Sleeping();
@@ -28,7 +28,7 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Empty(registry.List().Entries);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_child_that_exits_on_sigterm_is_stopped_and_its_entry_and_pid_file_are_removed()
     {
         using var child = TestChild.Sleeping();
@@ -45,7 +45,7 @@ public sealed class ChildStopperTests : IDisposable
         Assert.False(File.Exists(pidFile));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_child_ignoring_sigterm_is_killed_after_the_timeout_when_kill_after_is_asked()
     {
         using var child = TestChild.IgnoringTerm();
@@ -61,7 +61,7 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Empty(registry.List().Entries);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_child_ignoring_sigterm_without_kill_after_is_still_running_and_keeps_its_entry()
     {
         using var child = TestChild.IgnoringTerm();
@@ -75,7 +75,7 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Equal(ChildState.Running, await registry.GetStateAsync(Assert.Single(registry.List().Entries), Ct));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Stopping_a_child_that_already_exited_removes_its_entry()
     {
         var registry = _dir.Registry();
@@ -92,7 +92,7 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Empty(registry.List().Entries);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Stopping_an_unknown_name_is_not_found()
     {
         var error = await Assert.ThrowsAsync<ChildNotFoundException>(
@@ -100,7 +100,7 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Equal(ExitCodes.NotFound, ExitCodes.For(error));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Signalling_a_process_of_another_user_is_permission_denied()
     {
         Assert.SkipUnless(Libc.getuid() == 0, "needs root to start a process as another user");

@@ -11,7 +11,7 @@ public sealed class ConcurrentRegistrationTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Hundred_threads_with_their_own_registry_registering_one_name_give_one_winner_and_99_conflicts()
     {
         var self = ProcessIdentity.TryCapture(Environment.ProcessId)!;

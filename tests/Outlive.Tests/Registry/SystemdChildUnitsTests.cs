@@ -16,7 +16,7 @@ public sealed class SystemdChildUnitsTests : IDisposable
         _dir.Dispose();
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task An_entry_written_before_the_manager_was_recorded_still_reads_and_falls_back_to_the_users_manager()
     {
         var registry = _dir.Registry();
@@ -33,7 +33,7 @@ public sealed class SystemdChildUnitsTests : IDisposable
         Assert.Equal(ManagerKind.User, SystemdChildUnits.ManagerOf(entry with { Manager = ManagerKind.User }));
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_child_without_a_unit_is_left_to_the_process_check()
     {
         var units = new SystemdChildUnits();

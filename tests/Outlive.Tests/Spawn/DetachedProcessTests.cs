@@ -106,7 +106,7 @@ public class DetachedProcessTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_thousand_short_lived_children_leave_no_zombie_behind()
     {
         var children = Enumerable.Range(0, 1000).Select(_ => DetachedProcess.Start(new DetachedStartInfo { Program = "/bin/true" })).ToList();
@@ -118,7 +118,7 @@ public class DetachedProcessTests
         Assert.Equal(0, ChildReaper.Shared.WatchedCount);
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task The_exit_status_of_a_killed_child_names_the_signal()
     {
         var child = StartSleep();
@@ -127,7 +127,7 @@ public class DetachedProcessTests
         Assert.False(child.Identity.IsAlive());
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task Output_goes_to_the_named_file_and_umask_shapes_its_mode()
     {
         using var scratch = new Repo.ScratchDir();

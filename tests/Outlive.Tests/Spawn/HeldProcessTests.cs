@@ -7,7 +7,7 @@ namespace Outlive.Tests.Spawn;
 
 public class HeldProcessTests
 {
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_held_child_waits_in_the_shim_and_runs_its_program_under_the_same_identity_once_released()
     {
         using var held = HeldProcess.Start(new DetachedStartInfo { Program = "sleep", Arguments = ["300"] });
@@ -31,7 +31,7 @@ public class HeldProcessTests
         }
     }
 
-    [Fact]
+    [Fact(Timeout = 120_000)]
     public async Task A_held_child_that_is_never_released_exits_without_running_its_program()
     {
         using var scratch = new Repo.ScratchDir();
