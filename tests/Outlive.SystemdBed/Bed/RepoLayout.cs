@@ -13,6 +13,10 @@ public static class RepoLayout
     public static string ExecTest =>
         Path.Combine(Artifacts, "bin", "ExecTest", new DirectoryInfo(AppContext.BaseDirectory).Name, "exectest");
 
+    /// <summary>The library-caller test program (tests/Outlive.LibraryCaller): the library used as a service's own code uses it.</summary>
+    public static string LibraryCaller =>
+        Path.Combine(Artifacts, "bin", "Outlive.LibraryCaller", new DirectoryInfo(AppContext.BaseDirectory).Name, "library-caller");
+
     /// <summary>The built <c>outlive</c> command of the same configuration (runs in the bed with DOTNET_ROOT set).</summary>
     public static string Cli =>
         Path.Combine(Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");

@@ -32,7 +32,8 @@ internal static class SystemdErrors
                 : $"the user manager refused {method} for {unit}: {errorMessage}", inner);
         if (errorName == UnitExists)
             return new UnitExistsException(unit, inner);
-        if (Unreachable.Contains(errorName))
+        // Spawn.*: the bus tried to start the service on demand and could not (a session bus without systemd).
+        if (Unreachable.Contains(errorName) || errorName.StartsWith("org.freedesktop.DBus.Error.Spawn.", StringComparison.Ordinal))
             return new SystemdUnavailableException($"no answer to {method} for {unit} ({errorName}); is systemd running and on this bus?", inner);
         return new SystemdRequestRejectedException(unit, errorName, errorMessage, inner);
     }
