@@ -51,6 +51,8 @@ public sealed class ChildRegistryTests : IDisposable
              "stdoutPath", "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager"],
             names);
         Assert.Equal(1, json.RootElement.GetProperty("schemaVersion").GetInt32());
+        // Enums by their fixed JSON names, not by whatever ToString() gives.
+        Assert.Equal("setsid", json.RootElement.GetProperty("strategy").GetString());
         Assert.EndsWith("Z", json.RootElement.GetProperty("startedAtUtc").GetString());
     }
 

@@ -43,4 +43,17 @@ public sealed class SystemdChildUnitsTests : IDisposable
         Assert.Null(await units.StateOfAsync(entry, Ct));
         Assert.Equal(ChildState.Running, await registry.GetStateAsync(entry, Ct));
     }
+
+    [Fact]
+    public void A_scope_entry_names_its_strategy_and_manager_in_the_words_systemctl_uses_and_reads_back()
+    {
+        var entry = new RegistryEntry(1, "s", 42, 7, "boot", EscapeStrategy.Scope, "outlive-s-1234abcd.scope", ["sleep", "1"], "/",
+            null, null, null, 0, DateTime.UnixEpoch, ManagerKind.User);
+
+        string json = System.Text.Json.JsonSerializer.Serialize(entry, RegistryJsonContext.Default.RegistryEntry);
+
+        Assert.Contains("\"strategy\": \"scope\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"manager\": \"user\"", json, StringComparison.Ordinal);
+        Assert.Equal(entry with { Command = entry.Command }, System.Text.Json.JsonSerializer.Deserialize(json, RegistryJsonContext.Default.RegistryEntry)! with { Command = entry.Command });
+    }
 }
