@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Outlive;
 using Outlive.Cli;
 using Outlive.Cli.Commands;
 

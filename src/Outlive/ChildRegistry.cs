@@ -27,8 +27,6 @@ public sealed class ChildRegistry
 
     public string StateDirectory => _store.StateDir;
 
-    internal RegistryStore Store => _store;
-
     /// <summary>
     /// Reserves the name, starts the child as <see cref="Launcher.StartAsync"/> does (the name is also the word in
     /// its unit's name), and writes its entry. If anything fails after the child started, the child is killed and

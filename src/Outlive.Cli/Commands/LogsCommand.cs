@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using Outlive.Systemd;
 
 namespace Outlive.Cli.Commands;
 

@@ -1,16 +1,17 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Outlive.Escape.Gate;
 using Outlive.Interop;
 using Outlive.Spawn;
 
 namespace Outlive.Escape;
 
 /// <summary>
-/// A detached child that exists — it has its pid, session and identity, so it can be moved into a
-/// systemd scope — but has not run its program yet. It waits in a few bytes of /bin/sh on a pipe:
-/// <see cref="Release"/> lets it exec the program (same pid); <see cref="Dispose"/> without release,
-/// or the caller's death, closes the pipe and it exits 125 without ever running the program.
-/// This is how a scope escape has no window in which the program runs inside the caller's unit.
+/// A detached child that exists — it has its pid, session and identity, so it can be moved into a systemd scope
+/// and registered — but has not run its program yet. It waits in the gate (Gate/gate.c, a few hundred bytes of
+/// static code with no libc) on a pipe: <see cref="Release"/> lets it exec the program (same pid, argv and
+/// environment byte for byte); <see cref="Dispose"/> without release, or the caller's death, closes the pipe
+/// and it exits 125 without ever running the program.
 /// </summary>
 internal sealed class HeldProcess : IDisposable
 {
@@ -39,10 +40,8 @@ internal sealed class HeldProcess : IDisposable
     /// <summary>Starts the held child: every check of <see cref="DetachedProcess.Start"/> runs first.</summary>
     public static unsafe HeldProcess Start(DetachedStartInfo info)
     {
-        // dash reads redirections only for fds 0..9: the gate sits right after the passed fds.
-        if (info.PassedFds.Count > 6)
-            throw new ChildStartException($"a held start passes at most 6 fds, not {info.PassedFds.Count}", Libc.EINVAL);
         DetachedSpawn.Prepared prepared = DetachedSpawn.Prepare(info);
+        int image = GateFile.Fd;
         int* fds = stackalloc int[2];
         if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
             throw new ChildStartException($"pipe2 failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
@@ -50,15 +49,16 @@ internal sealed class HeldProcess : IDisposable
         var gate = new SafeFileHandle(fds[1], ownsHandle: true);
         try
         {
+            // The child gets the passed fds at 3, 4, …, then the pipe's read end, then the gate's image right after it.
             NativeSpawn.Request target = prepared.Request;
             int gateFd = 3 + target.PassedFds.Count;
-            NativeSpawn.Request shim = target with
+            NativeSpawn.Request held = target with
             {
-                ExecutablePath = "/bin/sh",
-                Argv = ["sh", "-c", ShimScript(gateFd, target.Environment), target.ExecutablePath, .. target.Argv.Skip(1)],
-                PassedFds = [.. target.PassedFds, fds[0]],
+                ExecutablePath = GateFile.PathInChild(gateFd + 1),
+                Argv = GateFile.Argv(gateFd, target.ExecutablePath, target.Argv),
+                PassedFds = [.. target.PassedFds, fds[0], image],
             };
-            (int pid, ProcessIdentity identity) = DetachedSpawn.Launch(prepared, shim);
+            (int pid, ProcessIdentity identity) = DetachedSpawn.Launch(prepared, held);
             return new HeldProcess(pid, identity, target.ExecutablePath, gate, ChildReaper.Shared.Watch(pid));
         }
         catch
@@ -72,21 +72,7 @@ internal sealed class HeldProcess : IDisposable
         }
     }
 
-    /// <summary>
-    /// Waits for "go" on the gate fd, then execs the program with the gate closed; on EOF (released
-    /// never, or the caller died) exits without running it. The program's argv[0] becomes its full path.
-    /// dash exports PWD, so the shim puts back exactly what the caller asked for.
-    /// </summary>
-    private static string ShimScript(int gateFd, IReadOnlyCollection<KeyValuePair<string, string>> environment)
-    {
-        string? pwd = environment.FirstOrDefault(e => e.Key == "PWD").Value;
-        string restorePwd = pwd is null ? "unset PWD" : $"export PWD={Quote(pwd)}";
-        return $"IFS= read -r go <&{gateFd} && [ \"$go\" = go ] && {restorePwd} && exec \"$0\" \"$@\" {gateFd}<&-; exit {AbortedExitCode}";
-    }
-
-    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    /// <summary>Lets the child run its program; returns it as a running <see cref="DetachedProcess"/>.</summary>
+    /// <summary>Lets the child run its program; returns it as running.</summary>
     public unsafe SpawnedChild Release()
     {
         ObjectDisposedException.ThrowIf(_gate.IsClosed, this);

@@ -11,8 +11,6 @@ internal static partial class Libc
     internal const int ENOENT = 2;
     internal const int ESRCH = 3;
     internal const int EINTR = 4;
-    internal const int EBADF = 9;
-    internal const int ECHILD = 10;
     internal const int EAGAIN = 11;
     internal const int EACCES = 13;
     internal const int EEXIST = 17;

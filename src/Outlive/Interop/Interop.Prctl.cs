@@ -5,7 +5,6 @@ namespace Outlive.Interop;
 internal static partial class Libc
 {
     internal const int PR_GET_PDEATHSIG = 2;
-    internal const int PR_GET_CHILD_SUBREAPER = 37;
 
     [LibraryImport(Name, EntryPoint = "prctl", SetLastError = true)]
     internal static unsafe partial int prctl(int option, int* arg2, nint arg3, nint arg4, nint arg5);

@@ -7,9 +7,6 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "getuid")]
     internal static partial uint getuid();
 
-    [LibraryImport(Name, EntryPoint = "getgid")]
-    internal static partial uint getgid();
-
     [StructLayout(LayoutKind.Sequential)]
     internal struct Passwd
     {

@@ -6,11 +6,8 @@ internal static partial class Libc
 {
     internal const int P_PIDFD = 3;
     internal const int WEXITED = 4;
-    internal const int WNOHANG = 1;
 
     internal const int CLD_EXITED = 1;
-    internal const int CLD_KILLED = 2;
-    internal const int CLD_DUMPED = 3;
 
     /// <summary>The part of siginfo_t that waitid fills (x86_64/aarch64 layout); the struct is 128 bytes.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 128)]

@@ -1,5 +1,4 @@
 using Outlive.Interop;
-using Outlive.Systemd;
 using Outlive.Systemd.DBus;
 
 namespace Outlive.Registry;

@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
-using Microsoft.Win32.SafeHandles;
 using Outlive.Interop;
 using Outlive.Procfs;
 

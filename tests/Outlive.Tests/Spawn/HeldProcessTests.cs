@@ -8,12 +8,12 @@ namespace Outlive.Tests.Spawn;
 public class HeldProcessTests
 {
     [Fact(Timeout = 120_000)]
-    public async Task A_held_child_waits_in_the_shim_and_runs_its_program_under_the_same_identity_once_released()
+    public async Task A_held_child_waits_in_the_gate_and_runs_its_program_under_the_same_identity_once_released()
     {
         using var held = HeldProcess.Start(new DetachedStartInfo { Program = "sleep", Arguments = ["300"] });
-        Children.WaitForExec(held.Pid, "sh");
+        Assert.True(Children.WaitUntil(() => Children.Executable(held.Pid).StartsWith("/memfd:outlive-gate", StringComparison.Ordinal), TimeSpan.FromSeconds(5)));
         await Task.Delay(100, TestContext.Current.CancellationToken);
-        Assert.Equal("sh", ProcStat.TryRead(held.Pid)!.Command);
+        Assert.StartsWith("/memfd:outlive-gate", Children.Executable(held.Pid), StringComparison.Ordinal);
 
         SpawnedChild child = held.Release();
         try
@@ -76,6 +76,39 @@ public class HeldProcessTests
         {
             TestLibc.close(pipe[0]);
             TestLibc.close(pipe[1]);
+        }
+    }
+
+    [Fact]
+    public void The_released_program_gets_argv0_and_every_environment_entry_byte_for_byte_even_ones_a_shell_would_drop()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["BASH_FUNC_f%%"] = "() {  echo hi\n}",
+            ["1NUM"] = "starts with a digit",
+            ["EMPTY"] = "",
+            ["EQUALS"] = "a=b=c",
+        };
+        using var held = HeldProcess.Start(new DetachedStartInfo
+        {
+            Program = "sleep",
+            Arguments = ["300"],
+            InheritEnvironment = false,
+            SetEnvironment = environment,
+        });
+        var child = held.Release();
+        try
+        {
+            Children.WaitForExec(child.Pid, "sleep");
+            // argv[0] is what was asked ("sleep"), not the resolved path.
+            Assert.Equal("sleep\0300\0", File.ReadAllText($"/proc/{child.Pid}/cmdline"));
+            Assert.Equal(environment.Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal),
+                File.ReadAllText($"/proc/{child.Pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+            Assert.Equal("/usr/bin/sleep", Children.Executable(child.Pid));
+        }
+        finally
+        {
+            Children.Kill(child.Identity);
         }
     }
 

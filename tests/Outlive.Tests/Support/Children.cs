@@ -41,6 +41,19 @@ internal static class Children
         }
     }
 
+    /// <summary>What /proc/PID/exe points to ("" once the process is gone).</summary>
+    internal static string Executable(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/exe").LinkTarget ?? "";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     internal static int[] OpenFds(int pid) =>
         [.. Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Select(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture)).Order()];
 

@@ -46,9 +46,6 @@ internal sealed class DBusClient : IDisposable
     /// <summary>How long one call (or one job) may take; D-Bus's own default is 25 s.</summary>
     internal TimeSpan CallTimeout { get; }
 
-    /// <summary>The address in use: the bus's, or systemd's private socket when root fell back to it.</summary>
-    internal string? ConnectedAddress => _current?.Address;
-
     /// <summary>The process-wide client of <paramref name="manager"/>'s bus, made on first use and never disposed.</summary>
     internal static DBusClient For(ManagerKind manager) => For(SystemdBus.For(manager));
 
@@ -176,25 +173,6 @@ internal sealed class DBusClient : IDisposable
     {
         UnitName.Validate(unit);
         return CallAsync("LoadUnit", unit, ReadObjectPath, connected => ManagerCall(connected, "LoadUnit", "s", unit), cancellationToken);
-    }
-
-    /// <summary>The object path of the unit <paramref name="pid"/> (as seen in systemd's PID namespace) is in; null when none.</summary>
-    internal async Task<string?> TryGetUnitByPidAsync(uint pid, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await CallAsync("GetUnitByPID", $"pid {pid}", ReadObjectPath, connected =>
-            {
-                using MessageWriter writer = connected.Connection.GetMessageWriter();
-                writer.WriteMethodCallHeader(connected.Destination(Systemd), ManagerPath, ManagerInterface, "GetUnitByPID", "u");
-                writer.WriteUInt32(pid);
-                return writer.CreateMessage();
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SystemdRequestRejectedException e) when (e.ErrorName is SystemdErrors.NoUnitForPid or SystemdErrors.NoSuchUnit)
-        {
-            return null;
-        }
     }
 
     /// <summary>The status of a loaded unit; null when it is not loaded.</summary>

@@ -10,7 +10,6 @@ internal static class SystemdErrors
     public const string UnknownObject = "org.freedesktop.DBus.Error.UnknownObject";
     public const string UnitExists = "org.freedesktop.systemd1.UnitExists";
     public const string NoSuchUnit = "org.freedesktop.systemd1.NoSuchUnit";
-    public const string NoUnitForPid = "org.freedesktop.systemd1.NoUnitForPID";
 
     private static readonly string[] Unreachable =
     [
@@ -51,10 +50,7 @@ internal sealed class UnitExistsException(string unit, Exception? inner = null)
 
 /// <summary>A job finished with another result than "done" (failed, canceled, timeout, dependency, skipped).</summary>
 internal sealed class SystemdJobFailedException(string unit, string result, ManagerKind manager)
-    : ConflictException($"systemd job for {unit} finished '{result}'; see journalctl {(manager == ManagerKind.User ? "--user " : "")}-u {unit}")
-{
-    public string Result { get; } = result;
-}
+    : ConflictException($"systemd job for {unit} finished '{result}'; see journalctl {(manager == ManagerKind.User ? "--user " : "")}-u {unit}");
 
 /// <summary>Any other D-Bus error reply; <see cref="ErrorName"/> lets a caller expect one (NoSuchUnit).</summary>
 internal sealed class SystemdRequestRejectedException(string unit, string errorName, string errorMessage, Exception? inner = null)

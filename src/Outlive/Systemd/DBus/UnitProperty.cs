@@ -71,11 +71,6 @@ internal abstract record UnitProperty(string Name)
             : throw new ArgumentException($"Restart must be one of {string.Join(", ", RestartPolicies)}", nameof(policy));
 
     static readonly string[] RestartPolicies = ["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always"];
-
-    public static UnitProperty KillMode(KillMode mode) => new StringProperty("KillMode", mode.ToSystemdString());
-
-    /// <summary>Keeps the unit referenced by this bus client until it disconnects (systemd-run --scope uses it).</summary>
-    public static UnitProperty AddRef(bool value) => new BoolProperty("AddRef", value);
 }
 
 sealed record StringProperty(string Name, string Value) : UnitProperty(Name)
@@ -83,13 +78,6 @@ sealed record StringProperty(string Name, string Value) : UnitProperty(Name)
     public override string Signature => "s";
 
     internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantString(Value);
-}
-
-sealed record BoolProperty(string Name, bool Value) : UnitProperty(Name)
-{
-    public override string Signature => "b";
-
-    internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantBool(Value);
 }
 
 sealed record UInt32Property(string Name, uint Value) : UnitProperty(Name)
