@@ -15,6 +15,7 @@ internal static class ExitCodeHelp
         "  7    permission denied\n" +
         "  8    conflict: name or unit taken, or a systemd job failed\n" +
         "  9    no such child in the registry\n" +
+        "  10   run --escape service: the program exited right after it started\n" +
         "  125  the child could not be started (working directory, user, output file)\n" +
         "  126  program not executable\n" +
         "  127  program not found";

@@ -1,4 +1,5 @@
 using Outlive.Diagnosis;
+using Outlive.Escape;
 
 namespace Outlive.Cli;
 
@@ -10,6 +11,7 @@ internal static partial class ExitCodes
     {
         ProgramNotFoundException => ProgramNotFound,
         ProgramNotExecutableException => NotExecutable,
+        ServiceExitedException => ExitedAtOnce,
         ChildStartException => StartFailed,
         EscapeRefusedException => EscapeRefused,
         SystemdUnavailableException => SystemdUnavailable,

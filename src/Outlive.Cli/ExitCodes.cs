@@ -22,6 +22,8 @@ internal static partial class ExitCodes
     public const int Conflict = 8;
     /// <summary>No registry entry by that name or PID.</summary>
     public const int NotFound = 9;
+    /// <summary>run --escape service: the program exited right after systemd started it (its status is in the message).</summary>
+    public const int ExitedAtOnce = 10;
     /// <summary>The child could not be started for a reason other than 126/127 (working directory, user, output file).</summary>
     public const int StartFailed = 125;
     public const int NotExecutable = 126;

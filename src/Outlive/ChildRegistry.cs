@@ -29,15 +29,19 @@ public sealed class ChildRegistry
 
     /// <summary>
     /// Reserves the name, starts the child as <see cref="Launcher.StartAsync"/> does (the name is also the word in
-    /// its unit's name), and writes its entry. If anything fails after the child started, the child is killed and
-    /// nothing is left. <see cref="LaunchedChild.Name"/> is null only for a service whose program already exited.
+    /// its unit's name), and writes its entry before the program runs: the child waits, held, until it is registered.
+    /// If anything fails (or this process dies) before that, the program never runs and nothing is left.
     /// </summary>
     public Task<LaunchedChild> StartAsync(
         DetachedStartInfo start, EscapeOptions? escape = null, RegistrationOptions? registration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(start);
-        return GuardAsync(async () => (await RegisteredStart.StartAsync(
-            _store, _stopper, registration ?? new RegistrationOptions(), start, escape ?? new EscapeOptions(), cancellationToken).ConfigureAwait(false)).Child);
+        return GuardAsync(async () =>
+        {
+            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
+            return await RegisteredStart.StartAsync(
+                _store, _stopper, registration ?? new RegistrationOptions(), start, escape ?? new EscapeOptions(), cancellationToken).ConfigureAwait(false);
+        });
     }
 
     /// <summary>The child named <paramref name="nameOrPid"/>, or with that PID; <see cref="ChildNotFoundException"/> when there is none.</summary>
@@ -46,6 +50,7 @@ public sealed class ChildRegistry
         ArgumentException.ThrowIfNullOrEmpty(nameOrPid);
         return GuardAsync(async () =>
         {
+            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
             RegistryEntry entry = await _store.FindAsync(nameOrPid, cancellationToken).ConfigureAwait(false);
             return new RegisteredChild(entry, await _store.GetStateAsync(entry, cancellationToken).ConfigureAwait(false));
         });
@@ -77,12 +82,16 @@ public sealed class ChildRegistry
     /// <summary>Forgets the children that are gone (removing their entries and PID files) and returns them.</summary>
     public Task<IReadOnlyList<RegisteredChild>> PruneAsync(CancellationToken cancellationToken = default) =>
         GuardAsync<IReadOnlyList<RegisteredChild>>(async () =>
-            [.. (await _store.PruneAsync(cancellationToken).ConfigureAwait(false)).Select(e => new RegisteredChild(e, ChildState.Gone))]);
+        {
+            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
+            return [.. (await _store.PruneAsync(cancellationToken).ConfigureAwait(false)).Select(e => new RegisteredChild(e, ChildState.Gone))];
+        });
 
     /// <summary>The children and, for <c>outlive ps</c>, the entry files that could not be used.</summary>
     internal Task<(IReadOnlyList<RegisteredChild> Children, IReadOnlyList<RegistryProblem> Problems)> ListWithProblemsAsync(CancellationToken cancellationToken) =>
         GuardAsync<(IReadOnlyList<RegisteredChild>, IReadOnlyList<RegistryProblem>)>(async () =>
         {
+            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
             RegistryListing listing = _store.List();
             ChildState[] states = await _store.GetStatesAsync(listing.Entries, cancellationToken).ConfigureAwait(false);
             return ([.. listing.Entries.Select((e, i) => new RegisteredChild(e, states[i]))], listing.Problems);

@@ -23,8 +23,10 @@ public sealed record DetachedStartInfo
     public IReadOnlyList<string> RemoveEnvironment { get; init; } = [];
 
     /// <summary>
-    /// Keep NOTIFY_SOCKET, LISTEN_* and WATCHDOG_* from the caller. Off by default: a detached child
-    /// must not talk to its parent's unit (sd_notify, socket activation, watchdog).
+    /// Keep the variables systemd gives the caller's unit: NOTIFY_SOCKET, LISTEN_*, WATCHDOG_*, INVOCATION_ID,
+    /// JOURNAL_STREAM, SYSTEMD_EXEC_PID, MANAGERPID, RUNTIME_/STATE_/CACHE_/LOGS_/CONFIGURATION_DIRECTORY,
+    /// CREDENTIALS_DIRECTORY, EXIT_CODE, EXIT_STATUS and MONITOR_*. Off by default: a detached child must not talk
+    /// to its parent's unit, pass for one of its processes, or rely on directories that vanish when it stops.
     /// </summary>
     public bool KeepSystemdEnvironment { get; init; }
 

@@ -20,7 +20,7 @@ public static class Launcher
     public static Task<LaunchedChild> StartAsync(DetachedStartInfo start, EscapeOptions? escape = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(start);
-        return EscapeLauncher.StartAsync(start, escape ?? new EscapeOptions(), cancellationToken);
+        return EscapeLauncher.StartAsync(start, escape ?? new EscapeOptions(), steps: null, cancellationToken);
     }
 
     /// <summary>

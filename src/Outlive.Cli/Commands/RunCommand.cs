@@ -62,8 +62,6 @@ internal static class RunCommand
             };
             var registration = new RegistrationOptions(parse.GetValue(name), parse.GetValue(replace), parse.GetValue(pidFile));
             LaunchedChild child = await StateDirOption.OpenRegistry(parse).StartAsync(info, escapeOptions, registration, cancellationToken);
-            if (child.Name is null)
-                Console.Error.WriteLine($"outlive: {child.Unit} exited before it could be registered; see journalctl -u {child.Unit}");
             if (parse.GetValue(json))
                 WriteJson(child);
             else

@@ -7,49 +7,173 @@ namespace Outlive.Escape;
 /// <summary>Carries out an <see cref="EscapePlan"/>: a setsid child, or a child in a transient unit of its own.</summary>
 internal static class EscapeLauncher
 {
-    internal static async Task<LaunchedChild> StartAsync(DetachedStartInfo start, EscapeOptions escape, CancellationToken cancellationToken)
+    internal static async Task<LaunchedChild> StartAsync(DetachedStartInfo start, EscapeOptions escape, IStartSteps? steps, CancellationToken cancellationToken)
     {
         EscapePlan plan = await EscapePlanner.PlanAsync(escape, cancellationToken).ConfigureAwait(false);
-        return await StartAsync(start, escape, plan, cancellationToken).ConfigureAwait(false);
+        return await StartAsync(start, escape, plan, steps, cancellationToken).ConfigureAwait(false);
     }
 
-    internal static async Task<LaunchedChild> StartAsync(DetachedStartInfo start, EscapeOptions escape, EscapePlan plan, CancellationToken cancellationToken)
+    /// <param name="steps">
+    /// A registered start's steps: the child is then held until <see cref="IStartSteps.ChildReadyAsync"/> returns.
+    /// Null for a bare start: a setsid child is spawned straight away (the primitive stays gate-free and fast).
+    /// </param>
+    internal static async Task<LaunchedChild> StartAsync(
+        DetachedStartInfo start, EscapeOptions escape, EscapePlan plan, IStartSteps? steps, CancellationToken cancellationToken)
     {
-        if (plan.Strategy == EscapeStrategy.Setsid)
+        if (plan.Strategy == EscapeStrategy.Setsid && steps is null)
         {
             SpawnedChild child = DetachedSpawn.Start(start);
             return new LaunchedChild(child.Pid, child.Identity, child.ExecutablePath, EscapeStrategy.Setsid, null, null, plan.Reason);
         }
+        if (plan.Strategy == EscapeStrategy.Service)
+            return await StartServiceAsync(start, escape, plan, steps, cancellationToken).ConfigureAwait(false);
 
-        // A scope's child is held (its program not yet running) while managers are asked in turn.
-        using HeldProcess? held = plan.Strategy == EscapeStrategy.Scope ? HeldProcess.Start(start) : null;
-        var refusals = new List<OutliveException>();
-        foreach (ManagerKind manager in plan.Managers)
+        // Held: the program does not run until the child is in its scope and registered. Disposing the held child
+        // before Release (an error, a cancellation) makes it exit without ever running its program.
+        using HeldProcess held = HeldProcess.Start(start);
+        FaultPoint.Hit("held");
+        LaunchedChild ready;
+        if (plan.Strategy == EscapeStrategy.Setsid)
+        {
+            ready = new LaunchedChild(held.Pid, held.Identity, held.ExecutablePath, EscapeStrategy.Setsid, null, null, plan.Reason);
+        }
+        else
+        {
+            (ManagerKind manager, string scope) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
+                await TransientUnitStart.ScopeAsync(systemd, unit, held, start, escape, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            FaultPoint.Hit("unit-started");
+            ready = new LaunchedChild(held.Pid, held.Identity, held.ExecutablePath, EscapeStrategy.Scope, manager, scope, plan.Reason);
+        }
+        if (steps is not null)
+            await steps.ChildReadyAsync(ready).ConfigureAwait(false);
+        SpawnedChild released = held.Release();
+        FaultPoint.Hit("released");
+        return ready with { Identity = released.Identity };
+    }
+
+    /// <summary>
+    /// systemd starts a service's program itself, so it cannot be held: if registering it fails, its unit is stopped,
+    /// and a start interrupted before registration is finished or undone from its reservation.
+    /// </summary>
+    private static async Task<LaunchedChild> StartServiceAsync(
+        DetachedStartInfo start, EscapeOptions escape, EscapePlan plan, IStartSteps? steps, CancellationToken cancellationToken)
+    {
+        UnitStatus? status = null;
+        DBusClient? owner = null;
+        (ManagerKind manager, string service) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
+        {
+            owner = systemd;
+            status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        FaultPoint.Hit("unit-started");
+
+        if (status is not { MainPid: > 0 and var mainPid } || ProcessIdentity.TryCapture((int)mainPid) is not { } identity)
+            throw await ExitedAtOnceAsync(owner!, service, status, cancellationToken).ConfigureAwait(false);
+        var child = new LaunchedChild((int)mainPid, identity, start.Program, EscapeStrategy.Service, manager, service, plan.Reason);
+        if (steps is not null)
         {
             try
             {
-                DBusClient systemd = DBusClient.For(manager);
-                if (held is not null)
-                {
-                    (SpawnedChild child, string scope) = await TransientUnitStart.ScopeAsync(systemd, held, start, escape, cancellationToken).ConfigureAwait(false);
-                    return new LaunchedChild(child.Pid, child.Identity, child.ExecutablePath, EscapeStrategy.Scope, manager, scope, plan.Reason);
-                }
-                (int pid, string service) = await TransientUnitStart.ServiceAsync(systemd, start, escape, cancellationToken).ConfigureAwait(false);
-                ProcessIdentity? identity = pid > 0 ? ProcessIdentity.TryCapture(pid) : null;
-                return new LaunchedChild(pid, identity, start.Program, EscapeStrategy.Service, manager, service, plan.Reason);
+                await steps.ChildReadyAsync(child).ConfigureAwait(false);
+            }
+            catch
+            {
+                await StopQuietlyAsync(owner!, service).ConfigureAwait(false);
+                throw;
+            }
+        }
+        return child;
+    }
+
+    /// <summary>
+    /// Asks the plan's managers in turn; <paramref name="startUnit"/> starts the unit on one. A manager that refuses
+    /// (polkit) or cannot be reached is skipped; a unit started and then abandoned (cancelled) is stopped.
+    /// </summary>
+    private static async Task<(ManagerKind Manager, string Unit)> FirstManagerThatAcceptsAsync(
+        EscapePlan plan, DetachedStartInfo start, EscapeOptions escape, IStartSteps? steps, Func<DBusClient, string, Task> startUnit)
+    {
+        var refusals = new List<OutliveException>();
+        string type = plan.Strategy == EscapeStrategy.Scope ? "scope" : "service";
+        foreach (ManagerKind manager in plan.Managers)
+        {
+            string unit = TransientUnitStart.UnitNameFor(start, escape, type);
+            DBusClient systemd = DBusClient.For(manager);
+            if (steps is not null)
+                await steps.UnitPlannedAsync(unit, manager, plan.Strategy).ConfigureAwait(false);
+            FaultPoint.Hit("planned");
+            try
+            {
+                await startUnit(systemd, unit).ConfigureAwait(false);
+                return (manager, unit);
             }
             catch (Exception e) when (e is PermissionDeniedException or SystemdUnavailableException)
             {
                 refusals.Add((OutliveException)e);
             }
+            catch (OperationCanceledException)
+            {
+                // The start job may still run after we stopped waiting: the unit must not live on unregistered.
+                await StopQuietlyAsync(systemd, unit).ConfigureAwait(false);
+                throw;
+            }
         }
         // Asked for by name: say what systemd said. Chosen by auto: no strategy is left that keeps it alive.
         if (plan.Requested != EscapeStrategy.Auto)
             throw refusals[0];
-        string unit = plan.Caller?.Unit ?? "this unit";
+        string caller = plan.Caller?.Unit ?? "this unit";
         throw new EscapeRefusedException(
-            $"nothing started: {unit} (KillMode={(plan.CallerKillMode ?? KillMode.ControlGroup).ToSystemdString()}) would kill the child, and no transient unit could be made for it " +
-            $"({string.Join("; ", refusals.Select(r => r.Message.TrimEnd('.')))}); fix: 'outlive fix-unit {unit}' (KillMode=process), " +
+            $"nothing started: {caller} (KillMode={(plan.CallerKillMode ?? KillMode.ControlGroup).ToSystemdString()}) would kill the child, and no transient unit could be made for it " +
+            $"({string.Join("; ", refusals.Select(r => r.Message.TrimEnd('.')))}); fix: 'outlive fix-unit {caller}' (KillMode=process), " +
             "or a polkit rule that allows this user org.freedesktop.systemd1.manage-units");
     }
+
+    /// <summary>The error for a service whose program exited before it could be looked at, with the status systemd kept.</summary>
+    private static async Task<OutliveException> ExitedAtOnceAsync(DBusClient systemd, string unit, UnitStatus? status, CancellationToken cancellationToken)
+    {
+        // Read the unit now: a failed one stays loaded (CollectMode=inactive) until reset; a clean exit is collected.
+        status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false) ?? status;
+        ExitStatus? exit = status?.ActiveState == "failed" ? status.MainExit : null;
+        if (status?.ActiveState == "failed")
+            await ResetQuietlyAsync(systemd, unit).ConfigureAwait(false);
+        return new ServiceExitedException(unit, exit);
+    }
+
+    private static async Task StopQuietlyAsync(DBusClient systemd, string unit)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await systemd.StopUnitAsync(unit, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OutliveException or OperationCanceledException)
+        {
+            // Best effort: the reservation still names the unit, so the next run or prune stops it.
+        }
+    }
+
+    private static async Task ResetQuietlyAsync(DBusClient systemd, string unit)
+    {
+        try
+        {
+            await systemd.ResetFailedUnitAsync(unit, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OutliveException)
+        {
+            // Only tidiness: a failed transient unit left loaded does no harm.
+        }
+    }
+}
+
+/// <summary>
+/// A service's program exited right after systemd started it; <see cref="Exit"/> is what systemd recorded
+/// (null: it exited cleanly and its unit was collected, so there is no status to read).
+/// </summary>
+internal sealed class ServiceExitedException(string unit, ExitStatus? exit)
+    : ChildStartException(
+        exit is { } status
+            ? $"{unit}: the program {status} right after it started (systemd's ExecMainStatus); see journalctl -u {unit}. A program that forks into the background and exits belongs in a scope: --escape scope"
+            : $"{unit}: the program exited successfully right after it started, leaving nothing running; a program that forks into the background belongs in a scope: --escape scope",
+        0)
+{
+    public ExitStatus? Exit { get; } = exit;
 }

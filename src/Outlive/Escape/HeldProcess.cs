@@ -16,14 +16,13 @@ namespace Outlive.Escape;
 internal sealed class HeldProcess : IDisposable
 {
     private readonly SafeFileHandle _gate;
-    private readonly string _executable;
     private bool _released;
 
     private HeldProcess(int pid, ProcessIdentity identity, string executable, SafeFileHandle gate, Task<ExitStatus?> exited)
     {
         Pid = pid;
         Identity = identity;
-        _executable = executable;
+        ExecutablePath = executable;
         _gate = gate;
         Exited = exited;
     }
@@ -31,6 +30,9 @@ internal sealed class HeldProcess : IDisposable
     public int Pid { get; }
 
     public ProcessIdentity Identity { get; }
+
+    /// <summary>The program it runs once released (after the PATH lookup).</summary>
+    public string ExecutablePath { get; }
 
     public Task<ExitStatus?> Exited { get; }
 
@@ -82,8 +84,8 @@ internal sealed class HeldProcess : IDisposable
         _released = ok;
         _gate.Dispose();
         if (!ok)
-            throw new ChildStartException($"held child {Pid} is gone before release: {Libc.StrError(errno)}", errno, _executable);
-        return new SpawnedChild(Pid, Identity, _executable, Exited);
+            throw new ChildStartException($"held child {Pid} is gone before release: {Libc.StrError(errno)}", errno, ExecutablePath);
+        return new SpawnedChild(Pid, Identity, ExecutablePath, Exited);
     }
 
     /// <summary>Without <see cref="Release"/>: the child exits without running its program.</summary>

@@ -8,14 +8,18 @@ namespace Outlive.Escape;
 /// <summary>Puts a child in a transient unit of its own: a scope around a held child, or a service systemd starts.</summary>
 internal static partial class TransientUnitStart
 {
+    /// <summary>A fresh transient unit name of <paramref name="type"/> for this start: <c>outlive-NAME-RANDOM.TYPE</c>.</summary>
+    internal static string UnitNameFor(DetachedStartInfo info, EscapeOptions options, string type) =>
+        UnitName.CreateTransient(options.Name ?? Path.GetFileName(info.Program), type);
+
     /// <summary>
-    /// The held child is moved into a new scope and released only once the start job is done, so its
-    /// program never runs inside the caller's unit. Like systemd-run --scope, with the child in place of itself.
+    /// Moves the held child into a new scope <paramref name="unit"/>; returns once the start job is done. The caller
+    /// releases the child only then, so its program never runs inside the caller's unit. Like systemd-run --scope,
+    /// with the child in place of itself.
     /// </summary>
-    internal static async Task<(SpawnedChild Child, string Unit)> ScopeAsync(
-        DBusClient systemd, HeldProcess held, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
+    internal static async Task ScopeAsync(
+        DBusClient systemd, string unit, HeldProcess held, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
     {
-        string unit = UnitName.CreateTransient(options.Name ?? Path.GetFileName(info.Program), "scope");
         List<UnitProperty> properties =
         [
             UnitProperty.Description(Describe(info)),
@@ -25,22 +29,21 @@ internal static partial class TransientUnitStart
         if (options.Slice is { } slice)
             properties.Add(UnitProperty.Slice(slice));
         await systemd.StartTransientUnitAsync(unit, properties, cancellationToken).ConfigureAwait(false);
-        return (held.Release(), unit);
     }
 
     /// <summary>
     /// systemd starts the program itself (Type=exec: the job is done once exec succeeded) and supervises it;
-    /// output goes to the journal unless a file was named. Returns the main PID, 0 if it already exited.
+    /// output goes to the journal unless a file was named. Returns the unit's status right after (MainPID 0: the
+    /// program already exited). A failed unit stays loaded (CollectMode=inactive) so its exit status can be read.
     /// </summary>
-    internal static async Task<(int Pid, string Unit)> ServiceAsync(
-        DBusClient systemd, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
+    internal static async Task<UnitStatus?> ServiceAsync(
+        DBusClient systemd, string unit, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
     {
         DetachedSpawn.Prepared prepared = DetachedSpawn.Prepare(info);
-        string unit = UnitName.CreateTransient(options.Name ?? Path.GetFileName(info.Program), "service");
         List<UnitProperty> properties =
         [
             UnitProperty.Description(Describe(info)),
-            UnitProperty.CollectMode(CollectMode.InactiveOrFailed),
+            UnitProperty.CollectMode(CollectMode.Inactive),
             UnitProperty.ServiceType("exec"),
             UnitProperty.ExecStart(prepared.Request.ExecutablePath, prepared.Request.Argv),
             UnitProperty.WorkingDirectory(prepared.Request.WorkingDirectory ?? Environment.CurrentDirectory),
@@ -59,8 +62,7 @@ internal static partial class TransientUnitStart
         if (options.Slice is { } slice)
             properties.Add(UnitProperty.Slice(slice));
         await systemd.StartTransientUnitAsync(unit, properties, cancellationToken).ConfigureAwait(false);
-        UnitStatus? status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
-        return ((int)(status?.MainPid ?? 0), unit);
+        return await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Journal by default: systemd captures a service's output, /dev/null would throw it away.</summary>

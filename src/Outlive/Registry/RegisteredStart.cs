@@ -4,20 +4,24 @@ using Outlive.Interop;
 namespace Outlive.Registry;
 
 /// <summary>
-/// Starts a child under a registry name. The name is reserved before anything starts and the entry written once the
-/// child runs; if anything fails in between, the child is killed and neither an entry nor a PID file is left.
+/// Starts a child under a registry name, in this order: reserve the name; create the child held (its program not
+/// running); record the transient unit about to be asked for in the reservation; start the unit; write the PID file
+/// and commit the entry; only then release the program. If this process dies at any point, either the program never
+/// runs (the held child exits when its gate closes) or it is registered; a service (which systemd starts itself) left
+/// running by an interrupted start is registered or stopped from its reservation by the next run, ps, status or prune.
 /// </summary>
 internal static class RegisteredStart
 {
     /// <summary>How long the child a --replace displaces gets after SIGTERM before SIGKILL.</summary>
     public static readonly TimeSpan ReplaceTimeout = TimeSpan.FromSeconds(10);
 
-    /// <returns>The child, with <see cref="LaunchedChild.Name"/>; and its entry, null when a service's program exited before it could be registered.</returns>
-    public static async Task<(LaunchedChild Child, RegistryEntry? Entry)> StartAsync(
+    /// <returns>The child, with <see cref="LaunchedChild.Name"/> set.</returns>
+    public static async Task<LaunchedChild> StartAsync(
         RegistryStore registry, ChildStopper stopper, RegistrationOptions registration, DetachedStartInfo start, EscapeOptions escape,
         CancellationToken cancellationToken)
     {
         using Reservation reservation = await registry.ReserveAsync(registration.Name, start.Program, registration.Replace, cancellationToken).ConfigureAwait(false);
+        FaultPoint.Hit("reserved");
         if (reservation.Replaces is { } old)
         {
             var stopped = await stopper.StopAsync(old, Libc.SIGTERM, ReplaceTimeout, killAfter: true, cancellationToken).ConfigureAwait(false);
@@ -28,27 +32,32 @@ internal static class RegisteredStart
             PidFile.EnsureAvailable(registration.PidFile);
 
         // The registry name is also the word in the unit's name, so 'outlive ps' and 'systemctl' agree.
-        LaunchedChild child = await EscapeLauncher.StartAsync(start, escape with { Name = reservation.Name }, cancellationToken).ConfigureAwait(false);
-        if (child.Identity is not { } identity)
-            return (child, null); // a service whose program already exited: nothing to register
-        child = child with { Name = reservation.Name };
-        var launch = new ChildLaunch(
-            identity,
-            child.Strategy,
-            child.Unit,
-            [start.Program, .. start.Arguments],
-            Path.GetFullPath(start.WorkingDirectory ?? Environment.CurrentDirectory),
-            start.StandardOutput.Path,
-            start.StandardError.Path,
-            registration.PidFile,
-            child.Manager);
-        try
+        var steps = new Steps(reservation, registration, start);
+        LaunchedChild child = await EscapeLauncher.StartAsync(start, escape with { Name = reservation.Name }, steps, cancellationToken).ConfigureAwait(false);
+        return child with { Name = reservation.Name };
+    }
+
+    private sealed class Steps(Reservation reservation, RegistrationOptions registration, DetachedStartInfo start) : IStartSteps
+    {
+        private readonly string[] _command = [start.Program, .. start.Arguments];
+        private readonly string _cwd = Path.GetFullPath(start.WorkingDirectory ?? Environment.CurrentDirectory);
+
+        public Task UnitPlannedAsync(string unit, ManagerKind manager, EscapeStrategy strategy)
         {
+            reservation.Plan(new PlannedStart(unit, manager, strategy, RegistryStore.Truncated(_command), _cwd,
+                start.StandardOutput.Path, start.StandardError.Path));
+            return Task.CompletedTask;
+        }
+
+        public Task ChildReadyAsync(LaunchedChild child)
+        {
+            var launch = new ChildLaunch(child.Identity!, child.Strategy, child.Unit, _command, _cwd,
+                start.StandardOutput.Path, start.StandardError.Path, registration.PidFile, child.Manager);
             if (registration.PidFile is not null)
                 PidFile.Write(registration.PidFile, child.Pid);
             try
             {
-                return (child, reservation.Commit(launch));
+                reservation.Commit(launch);
             }
             catch
             {
@@ -56,13 +65,8 @@ internal static class RegisteredStart
                     PidFile.Remove(registration.PidFile, child.Pid);
                 throw;
             }
-        }
-        catch
-        {
-            // Not registered, so nothing could ever find it again: it must not run on.
-            await stopper.StopAsync(registry.EntryFor(reservation.Name, launch), Libc.SIGKILL, ChildStopper.KillWait, killAfter: true, CancellationToken.None)
-                .ConfigureAwait(false);
-            throw;
+            FaultPoint.Hit("committed");
+            return Task.CompletedTask;
         }
     }
 }

@@ -65,12 +65,35 @@ internal sealed record RegistryProblem(string Path, string Reason);
 /// <summary>The readable entries of a state dir and the files that were skipped.</summary>
 internal sealed record RegistryListing(IReadOnlyList<RegistryEntry> Entries, IReadOnlyList<RegistryProblem> Problems);
 
-/// <summary>Marks a name as being registered by a live process, so nobody takes it while the child starts.</summary>
+/// <summary>
+/// Marks a name as being registered by a live process, so nobody takes it while the child starts. Once the start
+/// asks systemd for a transient unit, <see cref="Planned"/> names it and holds what the entry would say, so a start
+/// whose process died can be finished (a running service is registered) or undone (the unit is stopped).
+/// </summary>
 internal sealed record ReservationRecord(
     [property: JsonPropertyName("pid")] int Pid,
     [property: JsonPropertyName("startTimeTicks")] ulong StartTimeTicks,
     [property: JsonPropertyName("bootId")] string BootId,
-    [property: JsonPropertyName("token")] string Token);
+    [property: JsonPropertyName("token")] string Token,
+    [property: JsonPropertyName("planned")] PlannedStart? Planned = null)
+{
+    [JsonIgnore]
+    public ProcessIdentity Holder => new(Pid, StartTimeTicks, BootId);
+}
+
+/// <summary>The transient unit a start asked for, and the entry it would have written.</summary>
+internal sealed record PlannedStart(
+    [property: JsonPropertyName("unit")] string Unit,
+    [property: JsonPropertyName("manager")] ManagerKind Manager,
+    [property: JsonPropertyName("strategy")] EscapeStrategy Strategy,
+    [property: JsonPropertyName("command")] IReadOnlyList<string> Command,
+    [property: JsonPropertyName("cwd")] string Cwd,
+    [property: JsonPropertyName("stdoutPath")] string? StdoutPath,
+    [property: JsonPropertyName("stderrPath")] string? StderrPath)
+{
+    /// <summary>The launch to commit for <paramref name="child"/>, the unit's main process.</summary>
+    public ChildLaunch LaunchOf(ProcessIdentity child) => new(child, Strategy, Unit, Command, Cwd, StdoutPath, StderrPath, null, Manager);
+}
 
 /// <summary>AOT-safe (source-generated) JSON for the registry; missing or null required properties fail to parse.</summary>
 [JsonSourceGenerationOptions(

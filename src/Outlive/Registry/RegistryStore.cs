@@ -20,6 +20,13 @@ internal sealed partial class RegistryStore
     private const string ReservationSuffix = ".reservation";
     private const long MaxEntryBytes = 1 << 20;
 
+    /// <summary>
+    /// How much of the command line an entry keeps: with JSON escaping (at most 6 bytes per byte) and the other
+    /// fields (paths are bounded by PATH_MAX) the entry stays under <see cref="MaxEntryBytes"/>, so every entry
+    /// written can be read back.
+    /// </summary>
+    internal const int MaxCommandBytes = 128 * 1024;
+
     private static readonly Lazy<ProcessIdentity> s_self =
         new(() => ProcessIdentity.TryCapture(Environment.ProcessId) ?? throw new InvalidOperationException("cannot read /proc/self/stat"));
 
@@ -213,7 +220,8 @@ internal sealed partial class RegistryStore
             using var dirLock = LockStateDir();
             foreach (string path in Directory.EnumerateFiles(StateDir, "*" + ReservationSuffix))
             {
-                if (ReadReservationHolder(path) is not { } holder || !holder.IsAlive())
+                // A dead holder's planned unit is InterruptedStarts' to finish or undo first.
+                if (ReadReservation(path) is not { } record || (!record.Holder.IsAlive() && record.Planned is null))
                     File.Delete(path);
             }
             // Every temp file in the state dir is written under the lock we hold, so any one left is from a crash.
@@ -238,8 +246,71 @@ internal sealed partial class RegistryStore
     /// <summary>The entry <paramref name="launch"/> would be committed as.</summary>
     internal RegistryEntry EntryFor(string name, ChildLaunch launch) => new(
         RegistryEntry.CurrentSchemaVersion, name, launch.Child.Pid, launch.Child.StartTimeTicks, launch.Child.BootId,
-        launch.Strategy, launch.Unit, launch.Command, launch.Cwd, launch.StdoutPath, launch.StderrPath,
+        launch.Strategy, launch.Unit, Truncated(launch.Command), launch.Cwd, launch.StdoutPath, launch.StderrPath,
         launch.PidFile is null ? null : Path.GetFullPath(launch.PidFile), _uid, DateTime.UtcNow, launch.Manager);
+
+    /// <summary>The command line cut to <see cref="MaxCommandBytes"/> of UTF-8, with a last element that says how much is missing.</summary>
+    internal static IReadOnlyList<string> Truncated(IReadOnlyList<string> command)
+    {
+        // Each argument also costs its quotes, comma and indentation in the entry's JSON.
+        static long Cost(string argument) => Encoding.UTF8.GetByteCount(argument) + 8;
+        long total = command.Sum(Cost);
+        if (total <= MaxCommandBytes)
+            return command;
+        var kept = new List<string>();
+        long room = MaxCommandBytes;
+        foreach (string argument in command)
+        {
+            if (Cost(argument) > room)
+            {
+                if (room > 8)
+                    kept.Add(argument[..(int)Math.Min(argument.Length, room - 8)]);
+                break;
+            }
+            kept.Add(argument);
+            room -= Cost(argument);
+        }
+        kept.Add($"[outlive: command line truncated, {total - kept.Sum(Cost)} more bytes]");
+        return kept;
+    }
+
+    /// <summary>Records in the reservation the unit the start is about to ask for (see <see cref="ReservationRecord.Planned"/>).</summary>
+    internal void PlanReservation(string name, string token, PlannedStart planned)
+    {
+        using var dirLock = LockStateDir();
+        string path = ReservationPath(name);
+        if (ReadReservation(path) is not { } record || record.Token != token)
+            throw new ConflictException($"the reservation of '{name}' in {StateDir} was taken away while the child started; nothing started");
+        SecureFiles.WriteAtomically(path,
+            JsonSerializer.SerializeToUtf8Bytes(record with { Planned = planned }, ReservationJsonContext.Default.ReservationRecord),
+            SecureFiles.OwnerReadWrite);
+    }
+
+    /// <summary>Reservations whose holder died: starts that were interrupted, to be finished or undone, then dropped.</summary>
+    internal IReadOnlyList<(string Name, ReservationRecord Record)> InterruptedStarts()
+    {
+        if (!CheckStateDir(create: false))
+            return [];
+        var interrupted = new List<(string, ReservationRecord)>();
+        foreach (string path in Directory.EnumerateFiles(StateDir, "*" + ReservationSuffix))
+        {
+            if (ReadReservation(path) is { } record && !record.Holder.IsAlive())
+                interrupted.Add((Path.GetFileName(path)[..^ReservationSuffix.Length], record));
+        }
+        return interrupted;
+    }
+
+    /// <summary>Finishes an interrupted start: its child runs, so it gets its entry (unless the name was taken since).</summary>
+    internal RegistryEntry? CommitInterrupted(string name, ReservationRecord record, ChildLaunch launch)
+    {
+        using var dirLock = LockStateDir();
+        if (ReadReservation(ReservationPath(name))?.Token != record.Token || File.Exists(EntryPath(name)))
+            return null;
+        var entry = EntryFor(name, launch);
+        SecureFiles.WriteAtomically(EntryPath(name), JsonSerializer.SerializeToUtf8Bytes(entry, RegistryJsonContext.Default.RegistryEntry), SecureFiles.OwnerReadWrite);
+        DropReservationLocked(name, record.Token);
+        return entry;
+    }
 
     internal void DropReservation(string name, string token)
     {
@@ -258,11 +329,14 @@ internal sealed partial class RegistryStore
     private RegistryEntry? ClaimableEntry(string name, bool replace, RegistryEntry? asked, ChildState? askedState)
     {
         string reservation = ReservationPath(name);
-        if (ReadReservationHolder(reservation) is { } holder)
+        if (ReadReservation(reservation) is { } held)
         {
-            if (holder.IsAlive())
+            if (held.Holder.IsAlive())
                 throw new ConflictException(
-                    $"name '{name}' is being registered by pid {holder.Pid} right now; choose another --name");
+                    $"name '{name}' is being registered by pid {held.Pid} right now; choose another --name");
+            if (held.Planned is { } planned)
+                throw new ConflictException(
+                    $"name '{name}' belongs to an interrupted start of {planned.Unit}; run 'outlive prune' to finish or undo it");
             File.Delete(reservation);
         }
         var (entry, problem) = ReadEntry(EntryPath(name));
@@ -357,7 +431,7 @@ internal sealed partial class RegistryStore
             return null;
         try
         {
-            return JsonSerializer.Deserialize(SecureFiles.ReadAll(file, 4096), ReservationJsonContext.Default.ReservationRecord);
+            return JsonSerializer.Deserialize(SecureFiles.ReadAll(file, MaxEntryBytes), ReservationJsonContext.Default.ReservationRecord);
         }
         catch (JsonException)
         {
@@ -365,8 +439,6 @@ internal sealed partial class RegistryStore
         }
     }
 
-    private static ProcessIdentity? ReadReservationHolder(string path) =>
-        ReadReservation(path) is { } r ? new ProcessIdentity(r.Pid, r.StartTimeTicks, r.BootId) : null;
 
     /// <summary>Root sees every entry; anyone else only those they started.</summary>
     private bool IsVisible(RegistryEntry entry) => _uid == 0 || entry.StartedByUid == _uid;

@@ -23,6 +23,13 @@ internal sealed class Reservation : IDisposable
     /// <summary>The live entry that had this name (reserved with replace): stop it before starting the new child.</summary>
     public RegistryEntry? Replaces { get; }
 
+    /// <summary>Records the transient unit the start is about to ask for, so an interrupted start can be finished or undone.</summary>
+    public void Plan(PlannedStart planned)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        _registry.PlanReservation(Name, _token, planned);
+    }
+
     /// <summary>Writes the child's entry under <see cref="Name"/> and releases the hold.</summary>
     public RegistryEntry Commit(ChildLaunch launch)
     {

@@ -164,12 +164,36 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
     {
         await PrepareOutputsAsync();
         string output = $"{Outputs}/service-umask.out";
-        BedCommandResult run = await Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", RepoLayout.Cli, "run", "--escape", "service",
-            "--umask", "027", "--env", "ASKED=yes", "--stdout", output, "--", "/bin/sh", "-c", "umask; echo $ASKED"], TimeSpan.FromMinutes(1));
+        BedCommandResult run = await Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", RepoLayout.Cli, "run", "--escape", "service", "--json",
+            "--umask", "027", "--env", "ASKED=yes", "--stdout", output, "--", "/bin/sh", "-c", "umask; echo $ASKED; exec sleep 100005"], TimeSpan.FromMinutes(1));
         Assert.True(run.ExitCode == 0, run.ToString());
+        string unit = Json(run.Stdout).GetProperty("unit").GetString()!;
+        try
+        {
+            await WaitAsync(() => Task.FromResult(Bed.TryReadFile(output) is { } text && text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2));
+            Assert.Equal("0027\nyes\n", Bed.TryReadFile(output));
+        }
+        finally
+        {
+            await Bed.RunAsync("systemctl", "stop", unit);
+        }
+    }
 
-        await WaitAsync(() => Task.FromResult(Bed.TryReadFile(output) is { } text && text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2));
-        Assert.Equal("0027\nyes\n", Bed.TryReadFile(output));
+    [Theory(Timeout = 300_000)]
+    [InlineData("false", "exited 1")]
+    [InlineData("true", "exited successfully")]
+    public async Task A_service_whose_program_exits_at_once_is_reported_with_its_status_never_as_pid_0(string program, string said)
+    {
+        BedCommandResult run = await Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", RepoLayout.Cli, "run", "--escape", "service",
+            "--state-dir", $"{Outputs}/exits", "--", program], TimeSpan.FromMinutes(1));
+
+        Assert.Equal(ExitCodes.ExitedAtOnce, run.ExitCode);
+        Assert.Equal("", run.Stdout);
+        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(said, line, StringComparison.Ordinal);
+        Assert.Contains("--escape scope", line, StringComparison.Ordinal);
+        // Nothing registered, and the failed unit was reset rather than left behind.
+        Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", $"outlive-{program}-*")).Trim());
     }
 
     private static async Task WaitAsync(Func<Task<bool>> condition)

@@ -46,13 +46,19 @@ public sealed class RunCommandTests : IDisposable
         {
             ["NOTIFY_SOCKET"] = "/run/systemd/notify", ["LISTEN_FDS"] = "1", ["LISTEN_PID"] = "1",
             ["LISTEN_FDNAMES"] = "web", ["WATCHDOG_USEC"] = "1000000", ["WATCHDOG_PID"] = "1", ["KEEP_ME"] = "yes",
+            ["INVOCATION_ID"] = "0123456789abcdef0123456789abcdef", ["JOURNAL_STREAM"] = "8:12345", ["SYSTEMD_EXEC_PID"] = "1",
+            ["MANAGERPID"] = "1", ["RUNTIME_DIRECTORY"] = "/run/app", ["STATE_DIRECTORY"] = "/var/lib/app", ["CACHE_DIRECTORY"] = "/var/cache/app",
+            ["LOGS_DIRECTORY"] = "/var/log/app", ["CONFIGURATION_DIRECTORY"] = "/etc/app", ["CREDENTIALS_DIRECTORY"] = "/run/credentials/app.service",
+            ["EXIT_CODE"] = "exited", ["EXIT_STATUS"] = "0", ["MONITOR_SERVICE_RESULT"] = "success", ["MONITOR_UNIT"] = "app.service",
         };
+        string[] unitOnly = [.. env.Keys.Where(k => k is not ("KEEP_ME" or "OUTLIVE_STATE_DIR") && !StateDirEnvironment.ContainsKey(k))];
         var child = StartedChild(Repo.Run(Repo.Cli, ["run", "--json", "--env", "ADDED=1", "--unset-env", "HOME", "--", "sleep", "300"], env));
         try
         {
             Children.WaitForExec(child.Pid, "sleep");
             var childEnv = Children.Environ(child.Pid);
-            Assert.DoesNotContain(childEnv.Keys, k => k is "NOTIFY_SOCKET" or "HOME" || k.StartsWith("LISTEN_", StringComparison.Ordinal) || k.StartsWith("WATCHDOG_", StringComparison.Ordinal));
+            Assert.Empty(childEnv.Keys.Intersect(unitOnly));
+            Assert.DoesNotContain("HOME", childEnv.Keys);
             Assert.Equal("yes", childEnv["KEEP_ME"]);
             Assert.Equal("1", childEnv["ADDED"]);
         }

@@ -10,7 +10,7 @@ public class DoctorConclusionTests
     private static DoctorReport Conclude(KillMode mode, bool mayCreateUnits, string cgroup = "/system.slice/app.service")
     {
         UnitPlacement placement = UnitPlacement.FromCgroupPath(cgroup);
-        var status = new UnitStatus(placement.Unit!, "loaded", "active", "running", cgroup, mode, true, false, 42, mayCreateUnits ? null : "nobody", null);
+        var status = new UnitStatus(placement.Unit!, "loaded", "active", "running", cgroup, mode, true, false, 42, mayCreateUnits ? null : "nobody", null, null);
         return Doctor.Conclude(42, "app", mayCreateUnits ? 0u : 65534u, true, placement, "252", placement.Unit, status, null,
             new TransientUnitPermission(mayCreateUnits, "test"), [], null);
     }

@@ -237,6 +237,22 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.False(Directory.Exists(_dir.StateDir));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task A_command_line_too_long_for_an_entry_is_stored_cut_with_a_marker_and_the_entry_reads_back()
+    {
+        var registry = _dir.Registry();
+        string[] command = ["sleep", .. Enumerable.Repeat(new string('é', 5000), 400)]; // 4 MB of UTF-8, escaped in JSON
+        using (var reservation = await registry.ReserveAsync("long", "sleep", replace: false, Ct))
+            reservation.Commit(Launches.Of(_child.Identity) with { Command = command });
+
+        RegistryEntry entry = await registry.FindAsync("long", Ct);
+
+        Assert.Equal("sleep", entry.Command[0]);
+        Assert.Matches(@"^\[outlive: command line truncated, \d+ more bytes\]$", entry.Command[^1]);
+        Assert.True(new FileInfo(Path.Combine(_dir.StateDir, "long.json")).Length < 1 << 20);
+        Assert.Equal(ChildState.Running, await registry.GetStateAsync(entry, Ct));
+    }
+
     [Fact]
     public void The_default_state_dir_follows_the_user()
     {

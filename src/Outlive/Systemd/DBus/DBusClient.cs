@@ -150,6 +150,13 @@ internal sealed class DBusClient : IDisposable
         }, cancellationToken);
     }
 
+    /// <summary>Clears a failed unit, so a transient one is collected.</summary>
+    internal Task ResetFailedUnitAsync(string unit, CancellationToken cancellationToken = default)
+    {
+        UnitName.Validate(unit);
+        return CallAsync("ResetFailedUnit", unit, ReadNothing, connected => ManagerCall(connected, "ResetFailedUnit", "s", unit), cancellationToken);
+    }
+
     /// <summary><c>systemctl daemon-reload</c>: systemd answers once the reload is complete.</summary>
     internal Task ReloadAsync(CancellationToken cancellationToken = default) =>
         CallAsync("Reload", "the manager", ReadNothing, connected => ManagerCall(connected, "Reload", ""), cancellationToken);

@@ -17,6 +17,7 @@ internal sealed record UnitStatus(
     bool? Delegate,
     uint? MainPid,
     string? User,
+    int? ExecMainCode,
     int? ExecMainStatus)
 {
     internal static UnitStatus From(Dictionary<string, VariantValue> unit, Dictionary<string, VariantValue> typed) => new(
@@ -30,7 +31,16 @@ internal sealed record UnitStatus(
         typed.TryGetValue("Delegate", out var del) ? del.GetBool() : null,
         typed.TryGetValue("MainPID", out var main) ? main.GetUInt32() : null,
         NullIfEmpty(String(typed, "User")),
+        typed.TryGetValue("ExecMainCode", out var code) ? code.GetInt32() : null,
         typed.TryGetValue("ExecMainStatus", out var status) ? status.GetInt32() : null);
+
+    /// <summary>How the main process ended, as waitid reported it (CLD_EXITED 1: a code; CLD_KILLED 2, CLD_DUMPED 3: a signal).</summary>
+    public ExitStatus? MainExit => ExecMainCode switch
+    {
+        1 => new ExitStatus(ExecMainStatus, null),
+        2 or 3 => new ExitStatus(null, ExecMainStatus),
+        _ => null,
+    };
 
     /// <summary>active, reloading, activating or deactivating: the unit still has something running or about to.</summary>
     public bool IsRunning => ActiveState is "active" or "reloading" or "activating" or "deactivating";

@@ -1,0 +1,37 @@
+using Outlive.Systemd.DBus;
+
+namespace Outlive.Registry;
+
+/// <summary>
+/// Starts whose process died after it asked systemd for a transient unit and before it registered the child (the
+/// reservation names the unit, its holder is gone). A running service is registered: its program runs, so it must
+/// be findable. A scope is stopped: its held child never ran its program. Anything else is dropped.
+/// </summary>
+internal static class InterruptedStarts
+{
+    internal static async Task ResolveAsync(RegistryStore store, CancellationToken cancellationToken)
+    {
+        foreach (var (name, record) in store.InterruptedStarts())
+        {
+            if (record.Planned is { } planned)
+            {
+                try
+                {
+                    DBusClient systemd = DBusClient.For(planned.Manager);
+                    UnitStatus? status = await systemd.TryGetUnitStatusAsync(planned.Unit, cancellationToken).ConfigureAwait(false);
+                    if (planned.Strategy == EscapeStrategy.Service && status is { IsRunning: true, MainPid: > 0 and var mainPid }
+                        && ProcessIdentity.TryCapture((int)mainPid) is { } child
+                        && store.CommitInterrupted(name, record, planned.LaunchOf(child)) is not null)
+                        continue;
+                    if (status is { IsRunning: true })
+                        await systemd.StopUnitAsync(planned.Unit, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is SystemdUnavailableException or PermissionDeniedException)
+                {
+                    continue; // cannot tell now: the reservation stays for the next run, ps or prune
+                }
+            }
+            store.DropReservation(name, record.Token);
+        }
+    }
+}
