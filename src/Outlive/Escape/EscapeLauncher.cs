@@ -65,22 +65,20 @@ internal static class EscapeLauncher
             owner = systemd;
             status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        FaultPoint.Hit("unit-started");
-
         if (status is not { MainPid: > 0 and var mainPid } || ProcessIdentity.TryCapture((int)mainPid) is not { } identity)
             throw await ExitedAtOnceAsync(owner!, service, status, cancellationToken).ConfigureAwait(false);
         var child = new LaunchedChild((int)mainPid, identity, start.Program, EscapeStrategy.Service, manager, service, plan.Reason);
-        if (steps is not null)
+        try
         {
-            try
-            {
+            FaultPoint.Hit("unit-started");
+            if (steps is not null)
                 await steps.ChildReadyAsync(child).ConfigureAwait(false);
-            }
-            catch
-            {
-                await StopQuietlyAsync(owner!, service).ConfigureAwait(false);
-                throw;
-            }
+        }
+        catch
+        {
+            // Not registered: the unit goes, with every process in it.
+            await StopQuietlyAsync(owner!, service).ConfigureAwait(false);
+            throw;
         }
         return child;
     }

@@ -61,7 +61,17 @@ internal static partial class TransientUnitStart
             properties.Add(UnitProperty.Restart(restart));
         if (options.Slice is { } slice)
             properties.Add(UnitProperty.Slice(slice));
-        await systemd.StartTransientUnitAsync(unit, properties, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await systemd.StartTransientUnitAsync(unit, properties, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SystemdJobFailedException)
+        {
+            // A program that fails at once can fail the start job itself: then it is a program that exited, with a status.
+            if (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false) is { ActiveState: "failed", MainExit: not null } failed)
+                return failed;
+            throw;
+        }
         return await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Text.Json;
+using Outlive.SystemdBed.Bed;
+
+namespace Outlive.SystemdBed.Escape;
+
+/// <summary>
+/// `outlive run --escape scope|service` SIGKILLed at each step of its start, in the bed's real systemd: every
+/// program still running afterwards is in `outlive ps` (a service left running is registered from its reservation),
+/// `outlive prune` leaves no reservation, and no transient unit of the interrupted starts stays active.
+/// </summary>
+[Collection(SystemdBedCollection.Name)]
+public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
+{
+    private const string StateDir = "/run/start-integrity-tests";
+
+    private Bed.SystemdBed Bed => fixture.Bed;
+
+    private Task<BedCommandResult> OutliveAsync(string? fault, params string[] args) =>
+        Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", .. fault is null ? Array.Empty<string>() : [$"OUTLIVE_FAULT={fault}"],
+            RepoLayout.Cli, .. args], TimeSpan.FromMinutes(1));
+
+    private async Task<int[]> RunningWithMarkerAsync(string marker) =>
+        [.. (await Bed.RunAsync("pgrep", "-f", $"sleep {marker}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
+
+    private async Task<int[]> RegisteredAsync()
+    {
+        BedCommandResult ps = await OutliveAsync(null, "ps", "--json", "--state-dir", StateDir);
+        Assert.True(ps.ExitCode == 0, ps.ToString());
+        using var json = JsonDocument.Parse(ps.Stdout);
+        return [.. json.RootElement.EnumerateArray().Where(e => e.GetProperty("state").GetString() == "running").Select(e => e.GetProperty("pid").GetInt32())];
+    }
+
+    [Theory(Timeout = 300_000)]
+    [InlineData("scope", "reserved", false)]
+    [InlineData("scope", "held", false)]
+    [InlineData("scope", "planned", false)]
+    [InlineData("scope", "unit-started", false)]
+    [InlineData("scope", "committed", false)]
+    [InlineData("scope", "released", true)]
+    [InlineData("service", "reserved", false)]
+    [InlineData("service", "planned", false)]
+    [InlineData("service", "unit-started", true)]
+    [InlineData("service", "committed", true)]
+    public async Task Killed_at_each_step_of_an_escaped_start_the_program_never_runs_unregistered(string strategy, string point, bool runs)
+    {
+        string marker = $"2{Random.Shared.Next(100_000, 999_999)}";
+        try
+        {
+            for (int round = 0; round < 2; round++)
+            {
+                BedCommandResult run = await OutliveAsync(point, "run", "--escape", strategy, "--state-dir", StateDir, "--name", $"k{round}", "--", "sleep", marker);
+                Assert.True(run.ExitCode == 137, $"expected death by SIGKILL at '{point}': {run}");
+                await Task.Delay(300, TestContext.Current.CancellationToken); // a held child whose gate closed exits at once
+
+                int[] registered = await RegisteredAsync();
+                int[] running = await RunningWithMarkerAsync(marker);
+                int[] strays = [.. running.Where(pid => !registered.Contains(pid))];
+                Assert.True(strays.Length == 0, $"{strategy}, killed at '{point}': running but not registered: {string.Join(", ", strays)}");
+                Assert.Equal(runs, running.Length > round);
+
+                BedCommandResult prune = await OutliveAsync(null, "prune", "--state-dir", StateDir);
+                Assert.True(prune.ExitCode == 0, prune.ToString());
+                Assert.Equal("", (await Bed.RunAsync("sh", "-c", $"ls {StateDir} | grep -E '\\.(reservation|tmp)$'")).Stdout.Trim());
+            }
+            // No scope or service of an interrupted start stays active without a registered child in it.
+            string units = await Bed.RunCheckedAsync("systemctl", "list-units", "--state=active", "--no-legend", "--plain", "outlive-k*");
+            int active = units.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.Equal((await RegisteredAsync()).Length, active);
+        }
+        finally
+        {
+            await Bed.RunAsync("sh", "-c", "systemctl stop 'outlive-k*' ; pkill -f 'sleep " + marker + "'");
+            await Bed.RunAsync("rm", "-rf", StateDir);
+        }
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_service_start_that_fails_after_systemd_started_it_stops_its_whole_unit_grandchildren_included()
+    {
+        string marker = $"3{Random.Shared.Next(100_000, 999_999)}";
+        try
+        {
+            BedCommandResult run = await OutliveAsync("fail:unit-started", "run", "--escape", "service", "--state-dir", StateDir, "--name", "forker",
+                "--", "sh", "-c", $"sleep {marker} & exec sleep {marker}");
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("injected failure at 'unit-started'", run.Stderr, StringComparison.Ordinal);
+            Assert.Empty(await RunningWithMarkerAsync(marker));
+            Assert.Equal(9, (await OutliveAsync(null, "status", "forker", "--state-dir", StateDir)).ExitCode);
+        }
+        finally
+        {
+            await Bed.RunAsync("sh", "-c", "systemctl stop 'outlive-forker*' ; pkill -f 'sleep " + marker + "'");
+            await Bed.RunAsync("rm", "-rf", StateDir);
+        }
+    }
+}
