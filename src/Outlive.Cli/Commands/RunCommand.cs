@@ -14,6 +14,10 @@ internal static class RunCommand
         var unsetEnv = new Option<string[]>("--unset-env") { Description = "Remove K from the child's environment (repeatable)." };
         var stdout = new Option<string?>("--stdout") { Description = "Append the child's stdout to FILE (default: /dev/null)." };
         var stderr = new Option<string?>("--stderr") { Description = "Append the child's stderr to FILE (default: /dev/null)." };
+        var allowSpecialOutput = new Option<bool>("--allow-special-output")
+        {
+            Description = "Let --stdout/--stderr name a FIFO, socket or device (refused by default: it can block the start or vanish).",
+        };
         var umask = new Option<string?>("--umask") { Description = "The child's umask, octal (e.g. 022)." };
         var user = new Option<string?>("--user") { Description = "Run as this user (name or uid); needs root." };
         var group = new Option<string?>("--group") { Description = "Run with this primary group (name or gid); needs root." };
@@ -33,7 +37,7 @@ internal static class RunCommand
 
         var run = new Command("run", "Start PROGRAM detached (new session, clean signals and fds) and print its PID.")
         {
-            cwd, env, unsetEnv, stdout, stderr, umask, user, group, escape, force, name, replace, pidFile, slice, restart, json, command,
+            cwd, env, unsetEnv, stdout, stderr, allowSpecialOutput, umask, user, group, escape, force, name, replace, pidFile, slice, restart, json, command,
         };
         run.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,8 +51,8 @@ internal static class RunCommand
                 WorkingDirectory = parse.GetValue(cwd),
                 SetEnvironment = ParseAssignments(parse.GetValue(env) ?? []),
                 RemoveEnvironment = parse.GetValue(unsetEnv) ?? [],
-                StandardOutput = Output(parse.GetValue(stdout)),
-                StandardError = Output(parse.GetValue(stderr)),
+                StandardOutput = Output(parse.GetValue(stdout), parse.GetValue(allowSpecialOutput)),
+                StandardError = Output(parse.GetValue(stderr), parse.GetValue(allowSpecialOutput)),
                 Umask = ParseUmask(parse.GetValue(umask)),
                 User = parse.GetValue(user),
                 Group = parse.GetValue(group),
@@ -71,7 +75,8 @@ internal static class RunCommand
         return run;
     }
 
-    private static OutputTarget Output(string? path) => path is null ? OutputTarget.Null : OutputTarget.AppendToFile(path);
+    private static OutputTarget Output(string? path, bool allowSpecial) =>
+        path is null ? OutputTarget.Null : allowSpecial ? OutputTarget.AppendToAnyFile(path) : OutputTarget.AppendToFile(path);
 
     private static Dictionary<string, string> ParseAssignments(string[] assignments)
     {

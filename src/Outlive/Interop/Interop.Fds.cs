@@ -5,6 +5,7 @@ namespace Outlive.Interop;
 internal static partial class Libc
 {
     internal const int F_DUPFD_CLOEXEC = 1030;
+    internal const int F_SETFL = 4;
     internal const int X_OK = 1;
 
     [LibraryImport(Name, EntryPoint = "fcntl", SetLastError = true)]

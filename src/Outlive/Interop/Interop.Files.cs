@@ -11,6 +11,7 @@ internal static partial class Libc
     internal const int O_EXCL = 0x80;
     internal const int O_APPEND = 0x400;
     internal const int O_NONBLOCK = 0x800;
+    internal const int O_NOCTTY = 0x100;
     internal const int O_CLOEXEC = 0x80000;
 
     /// <summary>O_NOFOLLOW is one of the few open flags whose value differs between x86 and ARM.</summary>

@@ -17,6 +17,8 @@ internal static partial class Libc
     internal const int ENOTDIR = 20;
     internal const int EINVAL = 22;
     internal const int ELOOP = 40;
+    internal const int ENXIO = 6;
+    internal const int EISDIR = 21;
     internal const int ENOEXEC = 8;
 
     [LibraryImport(Name, EntryPoint = "strerror_r")]

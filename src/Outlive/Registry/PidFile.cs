@@ -18,6 +18,11 @@ internal static class PidFile
     public static void EnsureAvailable(string path)
     {
         path = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(path)!;
+        if (!Directory.Exists(directory))
+            throw new ChildStartException($"pid file directory {directory} does not exist: create it or choose another --pidfile", Libc.ENOENT, path);
+        if (Directory.Exists(path))
+            throw new ChildStartException($"pid file {path} is a directory: choose a file path for --pidfile", Libc.EISDIR, path);
         if (TryRead(path) is int owner && IsLive(owner))
             throw Taken(path, owner);
     }

@@ -142,15 +142,24 @@ internal static class DetachedSpawn
     private static uint LookupGroup(string group) =>
         Libc.LookupGroup(group) ?? throw new ChildStartException($"unknown group '{group}': check the name with 'getent group {group}'", 0);
 
+    /// <summary>
+    /// Checked before anything starts (a service's files are opened by systemd, the others again when spawning): the
+    /// directory must exist, and the path must be a regular file unless the target allows special files.
+    /// </summary>
     private static void CheckOutput(OutputTarget target)
     {
         if (target.Kind != OutputKind.File)
             return;
-        string? dir = Path.GetDirectoryName(target.Path);
+        string path = target.Path!;
+        string? dir = Path.GetDirectoryName(path);
         if (dir is not null && !Directory.Exists(dir))
-            throw new ChildStartException($"output directory does not exist: {dir}: create it or pick another file for {target.Path}", Libc.ENOENT, target.Path!);
-        if (Directory.Exists(target.Path))
-            throw new ChildStartException($"output path is a directory: {target.Path}: give a file path", Libc.EINVAL, target.Path!);
+            throw new ChildStartException($"output directory does not exist: {dir}: create it or pick another file for {path}", Libc.ENOENT, path);
+        if (Directory.Exists(path))
+            throw new ChildStartException($"output path is a directory: {path}: give a file path", Libc.EINVAL, path);
+        if (!target.AllowsSpecialFile && Libc.statx(Libc.AT_FDCWD, path, 0, Libc.STATX_BASIC_STATS, out Libc.Statx stat) == 0 && stat.FileType != Libc.S_IFREG)
+            throw new ChildStartException(
+                $"output file {path} is not a regular file (a FIFO, socket or device): refused, it can block or vanish; name a regular file, or allow it (--allow-special-output)",
+                Libc.EINVAL, path);
     }
 
     private static ChildStartException FromErrno(int errno, string executable, DetachedStartInfo info) => errno switch

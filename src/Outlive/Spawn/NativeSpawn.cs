@@ -18,10 +18,15 @@ internal static unsafe class NativeSpawn
 
     private const int FirstPassedFd = 3;
 
-    /// <summary>Returns the child's pid, or throws with the errno posix_spawn returned.</summary>
+    /// <summary>
+    /// Returns the child's pid, or -1 with the errno posix_spawn returned (then the program is at fault: the output
+    /// files and the working directory were checked here first, with this thread's credentials, and fail on their own).
+    /// </summary>
     internal static int Spawn(Request request, out int errno)
     {
+        CheckWorkingDirectory(request.WorkingDirectory);
         var strings = new NativeStrings();
+        var outputs = new List<int>(2);
         // Copies of the passed fds above the target range, so dup2 into 3, 4, … cannot clobber a source.
         var passedCopies = new List<int>(request.PassedFds.Count);
         byte* attr = stackalloc byte[Libc.PosixSpawnAttrSize];
@@ -41,11 +46,11 @@ internal static unsafe class NativeSpawn
             Check(Libc.posix_spawnattr_setsigdefault(attr, signals));
 
             Check(Libc.posix_spawn_file_actions_addopen(actions, 0, strings.Add("/dev/null"), Libc.O_RDONLY, 0));
-            AddOutput(actions, strings, 1, request.Stdout);
+            AddOutput(actions, strings, outputs, 1, request.Stdout, "standard output");
             if (request.Stderr.Kind == OutputKind.File && request.Stderr == request.Stdout)
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2));
             else
-                AddOutput(actions, strings, 2, request.Stderr);
+                AddOutput(actions, strings, outputs, 2, request.Stderr, "standard error");
 
             int firstFree = FirstPassedFd + request.PassedFds.Count;
             foreach (int fd in request.PassedFds)
@@ -75,13 +80,15 @@ internal static unsafe class NativeSpawn
         {
             foreach (int copy in passedCopies)
                 Libc.close(copy);
+            foreach (int output in outputs)
+                Libc.close(output);
             Libc.posix_spawn_file_actions_destroy(actions);
             Libc.posix_spawnattr_destroy(attr);
             strings.Dispose();
         }
     }
 
-    private static void AddOutput(byte* actions, NativeStrings strings, int fd, OutputTarget target)
+    private static void AddOutput(byte* actions, NativeStrings strings, List<int> opened, int fd, OutputTarget target, string stream)
     {
         switch (target.Kind)
         {
@@ -89,9 +96,56 @@ internal static unsafe class NativeSpawn
                 Check(Libc.posix_spawn_file_actions_addopen(actions, fd, strings.Add("/dev/null"), Libc.O_WRONLY, 0));
                 break;
             case OutputKind.File:
-                Check(Libc.posix_spawn_file_actions_addopen(actions, fd, strings.Add(target.Path!),
-                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND, 0b110_100_000));
+                int file = OpenOutput(target, stream);
+                opened.Add(file);
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, file, fd));
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Opens an output file here, not in the child: a failure names the file (not the program), and a FIFO or device
+    /// cannot block the start (O_NONBLOCK: a FIFO nobody reads fails at once with ENXIO) or be written unless asked for.
+    /// </summary>
+    internal static int OpenOutput(OutputTarget target, string stream)
+    {
+        string path = target.Path!;
+        int fd = Libc.open(path, Libc.O_WRONLY | Libc.O_APPEND | Libc.O_CREAT | Libc.O_NONBLOCK | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0b110_100_000);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new ChildStartException(errno == Libc.ENXIO
+                ? $"{stream} file {path} is a FIFO that nobody reads: refused, it would block; name a regular file"
+                : $"cannot open {stream} file {path}: {Libc.StrError(errno)}; pick a file you may write", errno, path);
+        }
+        if (Libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out Libc.Statx stat) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            Libc.close(fd);
+            throw new ChildStartException($"cannot stat {stream} file {path}: {Libc.StrError(errno)}", errno, path);
+        }
+        if (stat.FileType != Libc.S_IFREG)
+        {
+            if (!target.AllowsSpecialFile)
+            {
+                Libc.close(fd);
+                throw new ChildStartException(
+                    $"{stream} file {path} is not a regular file (a FIFO, socket or device): refused, it can block or vanish; name a regular file, or allow it (--allow-special-output)",
+                    Libc.EINVAL, path);
+            }
+            // Asked for: the child gets the ordinary, blocking kind of fd.
+            Libc.fcntl(fd, Libc.F_SETFL, Libc.O_WRONLY | Libc.O_APPEND);
+        }
+        return fd;
+    }
+
+    /// <summary>chdir(2) in the child needs search permission: check it with this thread's credentials first.</summary>
+    private static void CheckWorkingDirectory(string? directory)
+    {
+        if (directory is not null && Libc.access(directory, Libc.X_OK) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new ChildStartException($"cannot use working directory {directory}: {Libc.StrError(errno)}; pick another --cwd", errno, directory);
         }
     }
 

@@ -88,4 +88,55 @@ public class StartErrorTests
         var e = FailsLeavingNothing<ProgramNotExecutableException>(new DetachedStartInfo { Program = file, User = "nobody" });
         Assert.Equal(Libc.EACCES, e.Errno);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_FIFO_as_output_file_is_refused_at_once_with_or_without_a_reader(bool withReader)
+    {
+        using var scratch = new Repo.ScratchDir();
+        string fifo = Path.Combine(scratch.Path, "out.fifo");
+        Assert.Equal(0, Repo.Run("mkfifo", [fifo]).ExitCode);
+        using var reader = withReader ? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(
+            TestLibc.open(fifo, 0x800 /* O_RDONLY | O_NONBLOCK */), ownsHandle: true), FileAccess.Read) : null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = FailsLeavingNothing<ChildStartException>(new DetachedStartInfo { Program = "true", StandardOutput = OutputTarget.AppendToFile(fifo) });
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
+        Assert.Equal(fifo, e.Path);
+        Assert.Contains(fifo, e.Message, StringComparison.Ordinal);
+        Assert.Equal(125, ExitCodes.For(e));
+    }
+
+    [Fact]
+    public void An_output_file_the_childs_user_may_not_write_is_named_as_the_output_not_blamed_on_the_program()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "starting as another user needs root");
+        using var scratch = new Repo.ScratchDir();
+        File.SetUnixFileMode(scratch.Path, (UnixFileMode)0b111_000_000); // root only: nobody cannot create a file here
+        string output = Path.Combine(scratch.Path, "out.log");
+
+        var e = FailsLeavingNothing<ChildStartException>(new DetachedStartInfo { Program = "true", User = "nobody", StandardOutput = OutputTarget.AppendToFile(output) });
+
+        Assert.IsNotType<ProgramNotExecutableException>(e);
+        Assert.Equal(output, e.Path);
+        Assert.Equal(Libc.EACCES, e.Errno);
+        Assert.Equal(125, ExitCodes.For(e));
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void A_working_directory_the_childs_user_may_not_enter_is_named_not_blamed_on_the_program()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "starting as another user needs root");
+        using var scratch = new Repo.ScratchDir();
+        File.SetUnixFileMode(scratch.Path, (UnixFileMode)0b111_000_000);
+
+        var e = FailsLeavingNothing<ChildStartException>(new DetachedStartInfo { Program = "true", User = "nobody", WorkingDirectory = scratch.Path });
+
+        Assert.IsNotType<ProgramNotExecutableException>(e);
+        Assert.Equal(scratch.Path, e.Path);
+        Assert.Equal(125, ExitCodes.For(e));
+    }
 }
