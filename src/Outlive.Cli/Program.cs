@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Outlive.Cli;
 using Outlive.Cli.Commands;
 
@@ -25,18 +26,33 @@ if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
         Console.Error.WriteLine($"outlive: {error.Message} (see 'outlive --help')");
     return ExitCodes.Usage;
 }
+// SIGINT and SIGTERM cancel the command instead of killing the process: a start in progress is undone (the held
+// child never runs its program, a unit asked for is stopped, the reservation dropped), a stop stops waiting.
+using var interrupted = new CancellationTokenSource();
+int signalled = 0;
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
 try
 {
-    return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await parsed.InvokeAsync(
+        new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, interrupted.Token);
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (signalled != 0)
 {
-    // Ctrl-C or SIGTERM while waiting: the shell's code for death by that signal, without a trace.
-    return 130;
+    string undone = parsed.CommandResult.Command.Name == "run" ? "; nothing was started" : "";
+    Console.Error.WriteLine($"outlive: interrupted by {(signalled == 2 ? "SIGINT" : "SIGTERM")}{undone}");
+    return 128 + signalled;
 }
 catch (Exception e)
 {
     // Every error is one line and its documented exit code, never a stack trace.
     Console.Error.WriteLine($"outlive: {e.Message.ReplaceLineEndings(" ")}");
     return ExitCodes.For(e);
+}
+
+void Interrupt(PosixSignalContext context)
+{
+    context.Cancel = true;
+    Interlocked.CompareExchange(ref signalled, context.Signal == PosixSignal.SIGINT ? 2 : 15, 0);
+    interrupted.Cancel();
 }

@@ -31,7 +31,7 @@ internal static class EscapeLauncher
         // Held: the program does not run until the child is in its scope and registered. Disposing the held child
         // before Release (an error, a cancellation) makes it exit without ever running its program.
         using HeldProcess held = HeldProcess.Start(start);
-        FaultPoint.Hit("held");
+        await FaultPoint.HitAsync("held", cancellationToken).ConfigureAwait(false);
         LaunchedChild ready;
         if (plan.Strategy == EscapeStrategy.Setsid)
         {
@@ -40,14 +40,15 @@ internal static class EscapeLauncher
         else
         {
             (ManagerKind manager, string scope) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
-                await TransientUnitStart.ScopeAsync(systemd, unit, held, start, escape, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-            FaultPoint.Hit("unit-started");
+                await TransientUnitStart.ScopeAsync(systemd, unit, held, start, escape, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await FaultPoint.HitAsync("unit-started", cancellationToken).ConfigureAwait(false);
             ready = new LaunchedChild(held.Pid, held.Identity, held.ExecutablePath, EscapeStrategy.Scope, manager, scope, plan.Reason);
         }
         if (steps is not null)
             await steps.ChildReadyAsync(ready).ConfigureAwait(false);
         SpawnedChild released = held.Release();
-        FaultPoint.Hit("released");
+        // The program runs from here on: nothing may undo the start any more.
+        await FaultPoint.HitAsync("released", CancellationToken.None).ConfigureAwait(false);
         return ready with { Identity = released.Identity };
     }
 
@@ -64,13 +65,13 @@ internal static class EscapeLauncher
         {
             owner = systemd;
             status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         if (status is not { MainPid: > 0 and var mainPid } || ProcessIdentity.TryCapture((int)mainPid) is not { } identity)
             throw await ExitedAtOnceAsync(owner!, service, status, cancellationToken).ConfigureAwait(false);
         var child = new LaunchedChild((int)mainPid, identity, start.Program, EscapeStrategy.Service, manager, service, plan.Reason);
         try
         {
-            FaultPoint.Hit("unit-started");
+            await FaultPoint.HitAsync("unit-started", cancellationToken).ConfigureAwait(false);
             if (steps is not null)
                 await steps.ChildReadyAsync(child).ConfigureAwait(false);
         }
@@ -88,7 +89,8 @@ internal static class EscapeLauncher
     /// (polkit) or cannot be reached is skipped; a unit started and then abandoned (cancelled) is stopped.
     /// </summary>
     private static async Task<(ManagerKind Manager, string Unit)> FirstManagerThatAcceptsAsync(
-        EscapePlan plan, DetachedStartInfo start, EscapeOptions escape, IStartSteps? steps, Func<DBusClient, string, Task> startUnit)
+        EscapePlan plan, DetachedStartInfo start, EscapeOptions escape, IStartSteps? steps, Func<DBusClient, string, Task> startUnit,
+        CancellationToken cancellationToken)
     {
         var refusals = new List<OutliveException>();
         string type = plan.Strategy == EscapeStrategy.Scope ? "scope" : "service";
@@ -98,9 +100,9 @@ internal static class EscapeLauncher
             DBusClient systemd = DBusClient.For(manager);
             if (steps is not null)
                 await steps.UnitPlannedAsync(unit, manager, plan.Strategy).ConfigureAwait(false);
-            FaultPoint.Hit("planned");
             try
             {
+                await FaultPoint.HitAsync("planned", cancellationToken).ConfigureAwait(false);
                 await startUnit(systemd, unit).ConfigureAwait(false);
                 return (manager, unit);
             }

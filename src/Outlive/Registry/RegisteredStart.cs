@@ -21,7 +21,7 @@ internal static class RegisteredStart
         CancellationToken cancellationToken)
     {
         using Reservation reservation = await registry.ReserveAsync(registration.Name, start.Program, registration.Replace, cancellationToken).ConfigureAwait(false);
-        FaultPoint.Hit("reserved");
+        await FaultPoint.HitAsync("reserved", cancellationToken).ConfigureAwait(false);
         if (reservation.Replaces is { } old)
         {
             var stopped = await stopper.StopAsync(old, Libc.SIGTERM, ReplaceTimeout, killAfter: true, cancellationToken).ConfigureAwait(false);
@@ -32,12 +32,13 @@ internal static class RegisteredStart
             PidFile.EnsureAvailable(registration.PidFile);
 
         // The registry name is also the word in the unit's name, so 'outlive ps' and 'systemctl' agree.
-        var steps = new Steps(reservation, registration, start);
+        var steps = new Steps(registry, reservation, registration, start, cancellationToken);
         LaunchedChild child = await EscapeLauncher.StartAsync(start, escape with { Name = reservation.Name }, steps, cancellationToken).ConfigureAwait(false);
         return child with { Name = reservation.Name };
     }
 
-    private sealed class Steps(Reservation reservation, RegistrationOptions registration, DetachedStartInfo start) : IStartSteps
+    private sealed class Steps(
+        RegistryStore registry, Reservation reservation, RegistrationOptions registration, DetachedStartInfo start, CancellationToken cancellationToken) : IStartSteps
     {
         private readonly string[] _command = [start.Program, .. start.Arguments];
         private readonly string _cwd = Path.GetFullPath(start.WorkingDirectory ?? Environment.CurrentDirectory);
@@ -49,15 +50,16 @@ internal static class RegisteredStart
             return Task.CompletedTask;
         }
 
-        public Task ChildReadyAsync(LaunchedChild child)
+        public async Task ChildReadyAsync(LaunchedChild child)
         {
             var launch = new ChildLaunch(child.Identity!, child.Strategy, child.Unit, _command, _cwd,
                 start.StandardOutput.Path, start.StandardError.Path, registration.PidFile, child.Manager);
             if (registration.PidFile is not null)
                 PidFile.Write(registration.PidFile, child.Pid);
+            RegistryEntry entry;
             try
             {
-                reservation.Commit(launch);
+                entry = reservation.Commit(launch);
             }
             catch
             {
@@ -65,8 +67,16 @@ internal static class RegisteredStart
                     PidFile.Remove(registration.PidFile, child.Pid);
                 throw;
             }
-            FaultPoint.Hit("committed");
-            return Task.CompletedTask;
+            try
+            {
+                await FaultPoint.HitAsync("committed", cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Undone after all: the held child never runs its program, so it must not stay listed either.
+                registry.Remove(entry);
+                throw;
+            }
         }
     }
 }

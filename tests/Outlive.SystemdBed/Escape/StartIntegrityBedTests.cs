@@ -96,4 +96,45 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
             await Bed.RunAsync("rm", "-rf", StateDir);
         }
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task SIGTERM_while_a_scope_is_being_started_undoes_it_and_leaves_no_scope_behind()
+    {
+        string marker = $"4{Random.Shared.Next(100_000, 999_999)}";
+        string files = $"{StateDir}-sigterm";
+        await Bed.RunCheckedAsync("mkdir", "-p", files);
+        try
+        {
+            Task<BedCommandResult> run = Bed.RunAsync(["sh", "-c",
+                $"env DOTNET_ROOT={RepoLayout.DotnetRoot} OUTLIVE_FAULT=pause:unit-started {RepoLayout.Cli} run --escape scope --state-dir {StateDir} --name sig -- sleep {marker} " +
+                $"> {files}/out 2> {files}/err & echo $! > {files}/pid; wait $!; echo $? > {files}/rc"], TimeSpan.FromMinutes(1));
+            // The scope is up with the held child in it; outlive waits at that step.
+            await WaitAsync(async () => (await Bed.RunAsync("systemctl", "is-active", "--quiet", "outlive-sig-*")).ExitCode == 0
+                && (await Bed.RunAsync("systemctl", "list-units", "--state=active", "--no-legend", "outlive-sig-*")).Stdout.Trim().Length > 0);
+            await Bed.RunCheckedAsync("sh", "-c", $"kill -TERM $(cat {files}/pid)");
+            await run;
+
+            Assert.Equal("143", Bed.TryReadFile($"{files}/rc")!.Trim());
+            Assert.Equal("outlive: interrupted by SIGTERM; nothing was started\n", Bed.TryReadFile($"{files}/err"));
+            await Task.Delay(2000, TestContext.Current.CancellationToken);
+            Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--state=active", "--no-legend", "outlive-sig-*")).Trim());
+            Assert.Empty(await RunningWithMarkerAsync(marker));
+            Assert.Equal("", (await Bed.RunAsync("sh", "-c", $"ls {StateDir} | grep -E '\\.(reservation|json)$'")).Stdout.Trim());
+        }
+        finally
+        {
+            await Bed.RunAsync("sh", "-c", "systemctl stop 'outlive-sig-*' ; pkill -f 'sleep " + marker + "'");
+            await Bed.RunAsync("rm", "-rf", StateDir, files);
+        }
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the bed");
+            await Task.Delay(100);
+        }
+    }
 }

@@ -139,4 +139,45 @@ public sealed class StartIntegrityTests : IDisposable
         Assert.Equal(9, _registry.Outlive("status", "forker").ExitCode);
         Assert.Empty(Directory.GetFiles(_registry.StateDir, "*.reservation"));
     }
+
+    [Theory(Timeout = 120_000)]
+    [InlineData("SIGTERM", 15)]
+    [InlineData("SIGINT", 2)]
+    public void A_signal_in_the_middle_of_a_start_undoes_it_and_exits_128_plus_the_signal_with_one_line(string name, int signal)
+    {
+        using var run = StartRun(new() { ["OUTLIVE_FAULT"] = "pause:held" });
+        // The held child exists (in the gate, its program not run) while outlive waits at that step.
+        Assert.True(Children.WaitUntil(() => RunningWithMarker().Any(pid => pid != run.Id), TimeSpan.FromSeconds(30)), "the held child never appeared");
+        Assert.Equal(0, TestLibc.kill(run.Id, signal));
+        string stderr = run.StandardError.ReadToEnd();
+        Assert.True(run.WaitForExit(10_000));
+
+        Assert.Equal(128 + signal, run.ExitCode);
+        Assert.Equal($"outlive: interrupted by {name}; nothing was started\n", stderr);
+        Assert.True(Children.WaitUntil(() => RunningWithMarker().Count == 0, TimeSpan.FromSeconds(2)), "the held child outlived the undone start");
+        Assert.Equal("[]", _registry.Outlive("ps", "--json", "--all").Stdout.Trim());
+        Assert.Empty(Directory.GetFiles(_registry.StateDir, "*.reservation"));
+    }
+
+    [Fact(Timeout = 120_000)]
+    public void A_signal_while_stop_waits_for_the_child_ends_stop_at_once_with_130()
+    {
+        var child = _registry.Run("stubborn", "sh", "-c", $"trap '' TERM; exec sleep {_marker}");
+        var info = new ProcessStartInfo(Repo.Cli) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in new[] { "stop", "--state-dir", _registry.StateDir, "--timeout", "60s", "stubborn" })
+            info.ArgumentList.Add(arg);
+        using var stop = Process.Start(info)!;
+        Thread.Sleep(1500); // past the JIT start-up: stop is waiting for an exit that will not come
+        var clock = Stopwatch.StartNew();
+
+        Assert.Equal(0, TestLibc.kill(stop.Id, 2));
+        string stderr = stop.StandardError.ReadToEnd();
+        Assert.True(stop.WaitForExit(10_000));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"stop took {clock.Elapsed} to notice SIGINT");
+        Assert.Equal(130, stop.ExitCode);
+        Assert.Equal("outlive: interrupted by SIGINT\n", stderr);
+        Assert.True(child.IsAlive());
+        Assert.Equal(0, _registry.Outlive("status", "stubborn").ExitCode);
+    }
 }

@@ -11,6 +11,9 @@ internal static partial class TestLibc
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int open(string path, int flags);
 
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    internal static partial int kill(int pid, int signal);
+
     [LibraryImport("libc", EntryPoint = "close")]
     internal static partial int close(int fd);
 
