@@ -1,14 +1,16 @@
 using System.Diagnostics;
 using Outlive.Bench;
 
-// dotnet run -c Release --project bench/Outlive.Bench -- [--quick]
+// dotnet run -c Release --project bench/Outlive.Bench -- [--quick] [--group NAME]
 // Numbers are formatted with the invariant culture (InvariantGlobalization in Directory.Build.props).
 // Prints the table and writes docs/performance.md from the same run.
 if (args is [InsideBed.Flag])
     return await InsideBed.ServeAsync(Console.In, Console.Out);
-if (args.Except(["--quick"]).Any())
+// --group NAME runs that group alone and prints its table; only a whole run writes docs/performance.md.
+string? onlyGroup = args.SkipWhile(a => a != "--group").Skip(1).FirstOrDefault();
+if (args.Except(["--quick", "--group"]).Any(a => a != onlyGroup) || (args.Contains("--group") && onlyGroup is null))
 {
-    Console.Error.WriteLine("usage: Outlive.Bench [--quick]");
+    Console.Error.WriteLine("usage: Outlive.Bench [--quick] [--group NAME]");
     return 2;
 }
 var settings = BenchSettings.Create(quick: args.Contains("--quick"));
@@ -17,9 +19,19 @@ string loadAtStart = MachineInfo.LoadAverage();
 var started = DateTime.UtcNow;
 long runStart = Stopwatch.GetTimestamp();
 
-NativeBaseline native = NativeBaseline.Build(settings);
 var results = new List<GroupResult>();
-RunGroups([new SpawnCallGroup(native), new ThroughputGroup(native), new ScaleGroup(), new StartPhasesGroup(), new PsGroup()]);
+if (onlyGroup is not null)
+{
+    IBenchGroup[] hostGroups = [new HeldStartGroup(), new ScaleGroup(), new StartPhasesGroup(), new PsGroup()];
+    IBenchGroup group = hostGroups.SingleOrDefault(g => g.Name == onlyGroup)
+        ?? throw new ArgumentException($"no host group '{onlyGroup}': {string.Join(", ", hostGroups.Select(g => g.Name))}");
+    RunGroups([group]);
+    Console.WriteLine(Report.ConsoleTable(results));
+    Console.WriteLine($"load average {loadAtStart} at start, {MachineInfo.LoadAverage()} at the end");
+    return 0;
+}
+NativeBaseline native = NativeBaseline.Build(settings);
+RunGroups([new SpawnCallGroup(native), new ThroughputGroup(native), new HeldStartGroup(), new ScaleGroup(), new StartPhasesGroup(), new PsGroup()]);
 // One bed for all the bed groups, booted after the host groups so its systemd idles through none of them.
 Console.Error.WriteLine("booting the systemd bed");
 using (BedSession bed = BedSession.Boot())

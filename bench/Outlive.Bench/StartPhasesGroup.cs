@@ -71,11 +71,11 @@ internal sealed class StartPhasesGroup : IBenchGroup
 
         string workingDirectory = Environment.CurrentDirectory;
         phaseTimes[0] = Lap();
-        Dictionary<string, string> environment = ChildEnvironment.Build(info, null);
+        List<byte[]> environment = ChildEnvironment.Build(info, null);
         phaseTimes[1] = Lap();
-        string executable = ProgramResolver.Resolve(info.Program, environment.GetValueOrDefault("PATH"), workingDirectory);
+        string executable = ProgramResolver.Resolve(info.Program, ChildEnvironment.Find(environment, "PATH"), workingDirectory);
         phaseTimes[2] = Lap();
-        var request = new NativeSpawn.Request(executable, [info.Program, .. info.Arguments],
+        var request = new NativeSpawn.Request(executable, [.. info.CommandText.Select(System.Text.Encoding.UTF8.GetBytes)],
             environment, null, info.StandardOutput, info.StandardError, info.PassedFds);
         phaseTimes[3] = Lap();
         int pid = NativeSpawn.Spawn(request, out _);

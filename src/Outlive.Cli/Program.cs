@@ -19,7 +19,8 @@ var root = new RootCommand(
     StateDirOption.Option,
 };
 
-ParseResult parsed = root.Parse(args);
+// No response files: "@file" is an ordinary argument (a program's argument is never rewritten).
+ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
 {
     foreach (var error in parsed.Errors)

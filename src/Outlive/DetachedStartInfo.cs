@@ -12,11 +12,24 @@ public sealed record DetachedStartInfo
 
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
+    /// <summary>
+    /// The arguments as bytes, used instead of <see cref="Arguments"/> when set: Linux carries argv as bytes, and
+    /// an argument that is not UTF-8 reaches the child untouched (not for a service: systemd takes text).
+    /// </summary>
+    public IReadOnlyList<byte[]>? ArgumentBytes { get; init; }
+
     /// <summary>Null: the caller's working directory.</summary>
     public string? WorkingDirectory { get; init; }
 
     /// <summary>False starts from an empty environment (only <see cref="SetEnvironment"/>).</summary>
     public bool InheritEnvironment { get; init; } = true;
+
+    /// <summary>
+    /// The environment to start from, as "NAME=value" bytes, instead of this process's (<see cref="InheritEnvironment"/>):
+    /// entries that are not UTF-8 (or whose names a shell would drop) reach the child untouched. The systemd scrub,
+    /// <see cref="RemoveEnvironment"/> and <see cref="SetEnvironment"/> still apply.
+    /// </summary>
+    public IReadOnlyList<byte[]>? EnvironmentBytes { get; init; }
 
     public IReadOnlyDictionary<string, string> SetEnvironment { get; init; } = new Dictionary<string, string>();
 
@@ -45,4 +58,7 @@ public sealed record DetachedStartInfo
 
     /// <summary>Caller's fds handed to the child on purpose, as fd 3, 4, … in this order (like LISTEN_FDS).</summary>
     public IReadOnlyList<int> PassedFds { get; init; } = [];
+
+    /// <summary>The command line as text (bytes that are not UTF-8 shown as U+FFFD): for the registry and unit descriptions.</summary>
+    internal IReadOnlyList<string> CommandText => [Program, .. ArgumentBytes?.Select(b => System.Text.Encoding.UTF8.GetString(b)) ?? Arguments];
 }

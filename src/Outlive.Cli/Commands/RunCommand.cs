@@ -44,10 +44,14 @@ internal static class RunCommand
             string[] argv = parse.GetValue(command)!;
             if (argv[0].StartsWith('-'))
                 throw new UsageException($"unknown option '{argv[0]}' for run: options go before '--', the program after it");
+            // The program's arguments and the environment go on as the bytes this process got, not as .NET decoded them.
+            byte[][]? rawArguments = RawProcessInput.LastArguments(argv);
             var info = new DetachedStartInfo
             {
                 Program = argv[0],
                 Arguments = argv[1..],
+                ArgumentBytes = rawArguments?[1..],
+                EnvironmentBytes = RawProcessInput.Environment(),
                 WorkingDirectory = parse.GetValue(cwd),
                 SetEnvironment = ParseAssignments(parse.GetValue(env) ?? []),
                 RemoveEnvironment = parse.GetValue(unsetEnv) ?? [],

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.RegularExpressions;
+using Outlive.Interop;
 using Outlive.Spawn;
 using Outlive.Systemd;
 using Outlive.Systemd.DBus;
@@ -45,9 +47,9 @@ internal static partial class TransientUnitStart
             UnitProperty.Description(Describe(info)),
             UnitProperty.CollectMode(CollectMode.Inactive),
             UnitProperty.ServiceType("exec"),
-            UnitProperty.ExecStart(prepared.Request.ExecutablePath, prepared.Request.Argv),
+            UnitProperty.ExecStart(prepared.Request.ExecutablePath, [.. prepared.Request.Argv.Select(ArgumentText)]),
             UnitProperty.WorkingDirectory(prepared.Request.WorkingDirectory ?? Environment.CurrentDirectory),
-            UnitProperty.Environment(prepared.Request.Environment.Where(e => IsValidName(e.Key)).Select(e => $"{e.Key}={e.Value}")),
+            UnitProperty.Environment(prepared.Request.Environment.Select(CarriedAssignment).OfType<string>()),
             Output(info.StandardOutput, UnitProperty.StandardOutputAppendTo, UnitProperty.StandardOutputToJournal),
             Output(info.StandardError, UnitProperty.StandardErrorAppendTo, UnitProperty.StandardErrorToJournal),
         ];
@@ -79,11 +81,42 @@ internal static partial class TransientUnitStart
     private static UnitProperty Output(OutputTarget target, Func<string, UnitProperty> toFile, Func<UnitProperty> toJournal) =>
         target.Kind == OutputKind.File ? toFile(target.Path!) : toJournal();
 
-    private static string Describe(DetachedStartInfo info) =>
-        "outlive: " + string.Join(' ', [info.Program, .. info.Arguments]);
+    private static string Describe(DetachedStartInfo info) => "outlive: " + string.Join(' ', info.CommandText);
 
-    /// <summary>systemd refuses the whole unit over one invalid name (a shell's exported function, say).</summary>
-    private static bool IsValidName(string name) => EnvironmentName().IsMatch(name);
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>systemd's D-Bus API carries strings: a service's command line must be UTF-8.</summary>
+    private static string ArgumentText(byte[] argument)
+    {
+        try
+        {
+            return StrictUtf8.GetString(argument);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ChildStartException(
+                "an argument is not UTF-8, and a service's command line travels to systemd as text: use --escape scope, which passes it as bytes", Libc.EINVAL);
+        }
+    }
+
+    /// <summary>
+    /// An environment entry systemd can carry, else null: it refuses the whole unit over one name it does not accept
+    /// (a shell's exported function, say) or a value that is not UTF-8, so those are left out (README "service").
+    /// </summary>
+    private static string? CarriedAssignment(byte[] entry)
+    {
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(entry);
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+        int equals = text.IndexOf('=');
+        return equals > 0 && EnvironmentName().IsMatch(text[..equals]) ? text : null;
+    }
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvironmentName();

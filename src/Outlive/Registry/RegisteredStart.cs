@@ -40,7 +40,7 @@ internal static class RegisteredStart
     private sealed class Steps(
         RegistryStore registry, Reservation reservation, RegistrationOptions registration, DetachedStartInfo start, CancellationToken cancellationToken) : IStartSteps
     {
-        private readonly string[] _command = [start.Program, .. start.Arguments];
+        private readonly IReadOnlyList<string> _command = start.CommandText;
         private readonly string _cwd = Path.GetFullPath(start.WorkingDirectory ?? Environment.CurrentDirectory);
 
         public Task UnitPlannedAsync(string unit, ManagerKind manager, EscapeStrategy strategy)

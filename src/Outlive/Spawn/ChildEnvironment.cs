@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Text;
 
 namespace Outlive.Spawn;
 
@@ -22,32 +23,54 @@ internal static class ChildEnvironment
     /// <summary>Prefixes of the same kind: OnFailure=/OnSuccess= units get MONITOR_SERVICE_RESULT, MONITOR_EXIT_CODE, ….</summary>
     internal static readonly string[] SystemdServicePrefixes = ["MONITOR_"];
 
-    private static readonly Hashtable EmptyEnvironment = new();
-
-    internal static Dictionary<string, string> Build(DetachedStartInfo info, Interop.Libc.UserEntry? user)
+    /// <summary>
+    /// The child's environment as "NAME=value" byte strings, in order: the caller's (or <see cref="DetachedStartInfo.EnvironmentBytes"/>,
+    /// untouched, not-UTF-8 entries included), less systemd's per-unit variables, HOME/USER/LOGNAME for another user,
+    /// less <see cref="DetachedStartInfo.RemoveEnvironment"/>, plus <see cref="DetachedStartInfo.SetEnvironment"/>.
+    /// </summary>
+    internal static List<byte[]> Build(DetachedStartInfo info, Interop.Libc.UserEntry? user)
     {
-        IDictionary inherited = info.InheritEnvironment ? Environment.GetEnvironmentVariables() : EmptyEnvironment;
-        // Sized once for everything that may be added: no rehashing while it fills (the order of entries is the same).
-        var env = new Dictionary<string, string>(inherited.Count + info.SetEnvironment.Count + 3, StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in inherited)
-            env[(string)entry.Key] = (string?)entry.Value ?? "";
+        List<byte[]> env = info.EnvironmentBytes is { } raw ? [.. raw]
+            : info.InheritEnvironment ? [.. Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().Select(e => Entry((string)e.Key, (string?)e.Value ?? ""))]
+            : [];
         if (!info.KeepSystemdEnvironment)
-        {
-            foreach (string name in SystemdServiceVariables)
-                env.Remove(name);
-            foreach (string name in env.Keys.Where(k => SystemdServicePrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
-                env.Remove(name);
-        }
+            env.RemoveAll(e => s_scrubbed.Any(start => e.AsSpan().StartsWith(start)));
         if (user is { } u)
         {
-            env["HOME"] = u.Home;
-            env["USER"] = u.Name;
-            env["LOGNAME"] = u.Name;
+            Set(env, "HOME", u.Home);
+            Set(env, "USER", u.Name);
+            Set(env, "LOGNAME", u.Name);
         }
         foreach (string name in info.RemoveEnvironment)
-            env.Remove(name);
+            env.RemoveAll(e => Names(e, name));
         foreach ((string name, string value) in info.SetEnvironment)
-            env[name] = value;
+            Set(env, name, value);
         return env;
+    }
+
+    /// <summary>The value of <paramref name="name"/> in <paramref name="env"/>, decoded; null when unset.</summary>
+    internal static string? Find(IReadOnlyList<byte[]> env, string name)
+    {
+        int skip = Encoding.UTF8.GetByteCount(name) + 1;
+        return env.LastOrDefault(e => Names(e, name)) is { } entry ? Encoding.UTF8.GetString(entry, skip, entry.Length - skip) : null;
+    }
+
+    internal static byte[] Entry(string name, string value) => Encoding.UTF8.GetBytes(name + "=" + value);
+
+    private static void Set(List<byte[]> env, string name, string value)
+    {
+        env.RemoveAll(e => Names(e, name));
+        env.Add(Entry(name, value));
+    }
+
+    /// <summary>How the scrubbed entries start: "NAME=" for each variable, and each prefix.</summary>
+    private static readonly byte[][] s_scrubbed =
+        [.. SystemdServiceVariables.Select(name => Encoding.ASCII.GetBytes(name + "=")), .. SystemdServicePrefixes.Select(Encoding.ASCII.GetBytes)];
+
+    /// <summary>Whether the entry is "<paramref name="name"/>=…".</summary>
+    private static bool Names(byte[] entry, string name)
+    {
+        byte[] start = Encoding.UTF8.GetBytes(name + "=");
+        return entry.AsSpan().StartsWith(start);
     }
 }

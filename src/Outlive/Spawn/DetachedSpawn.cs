@@ -1,3 +1,4 @@
+using System.Text;
 using System.Runtime.InteropServices;
 using Outlive.Interop;
 using Outlive.Procfs;
@@ -32,14 +33,14 @@ internal static class DetachedSpawn
         if ((info.User ?? info.Group) is not null && !Environment.IsPrivilegedProcess)
             throw new ChildStartException($"starting as another user or group needs root: run as root or drop --user/--group", Libc.EPERM);
 
-        Dictionary<string, string> environment = ChildEnvironment.Build(info, user);
-        string executable = ProgramResolver.Resolve(info.Program, environment.GetValueOrDefault("PATH"), workingDirectory);
+        List<byte[]> environment = ChildEnvironment.Build(info, user);
+        string executable = ProgramResolver.Resolve(info.Program, ChildEnvironment.Find(environment, "PATH"), workingDirectory);
         CheckOutput(info.StandardOutput);
         CheckOutput(info.StandardError);
 
         var request = new NativeSpawn.Request(
             executable,
-            [info.Program, .. info.Arguments],
+            [Encoding.UTF8.GetBytes(info.Program), .. info.ArgumentBytes ?? info.Arguments.Select(Encoding.UTF8.GetBytes)],
             environment,
             info.WorkingDirectory is null ? null : workingDirectory,
             info.StandardOutput,

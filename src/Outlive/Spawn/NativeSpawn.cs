@@ -9,8 +9,8 @@ internal static unsafe class NativeSpawn
 {
     internal sealed record Request(
         string ExecutablePath,
-        IReadOnlyList<string> Argv,
-        IReadOnlyCollection<KeyValuePair<string, string>> Environment,
+        IReadOnlyList<byte[]> Argv,
+        IReadOnlyList<byte[]> Environment,
         string? WorkingDirectory,
         OutputTarget Stdout,
         OutputTarget Stderr,
@@ -72,7 +72,7 @@ internal static unsafe class NativeSpawn
 
             byte* path = strings.Add(request.ExecutablePath);
             byte** argv = strings.AddArray(request.Argv);
-            byte** envp = strings.AddEnvironment(request.Environment);
+            byte** envp = strings.AddArray(request.Environment);
             errno = Libc.posix_spawn(out int pid, path, actions, attr, argv, envp);
             return errno == 0 ? pid : -1;
         }
@@ -155,7 +155,7 @@ internal static unsafe class NativeSpawn
             throw new ChildStartException($"preparing posix_spawn failed: {Libc.StrError(rc)}", rc);
     }
 
-    /// <summary>NUL-terminated UTF-8 strings and NULL-terminated pointer arrays in native memory.</summary>
+    /// <summary>NUL-terminated strings (UTF-8, or bytes as given) and NULL-terminated pointer arrays in native memory.</summary>
     private sealed class NativeStrings : IDisposable
     {
         private readonly List<nint> _blocks = [];
@@ -170,31 +170,21 @@ internal static unsafe class NativeSpawn
             return block;
         }
 
-        public byte** AddArray(IReadOnlyList<string> items)
+        public byte* Add(byte[] bytes)
+        {
+            byte* block = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
+            _blocks.Add((nint)block);
+            bytes.CopyTo(new Span<byte>(block, bytes.Length));
+            block[bytes.Length] = 0;
+            return block;
+        }
+
+        /// <summary>NUL-terminated copies of <paramref name="items"/> (argv, or "NAME=value" environment entries), bytes as given.</summary>
+        public byte** AddArray(IReadOnlyList<byte[]> items)
         {
             byte** array = AddPointerArray(items.Count);
             for (int i = 0; i < items.Count; i++)
                 array[i] = Add(items[i]);
-            return array;
-        }
-
-        /// <summary>"NAME=value" entries, encoded straight from the pairs (no intermediate managed strings).</summary>
-        public byte** AddEnvironment(IReadOnlyCollection<KeyValuePair<string, string>> variables)
-        {
-            byte** array = AddPointerArray(variables.Count);
-            int i = 0;
-            foreach ((string name, string value) in variables)
-            {
-                int nameLength = Encoding.UTF8.GetByteCount(name);
-                int valueLength = Encoding.UTF8.GetByteCount(value);
-                byte* block = (byte*)NativeMemory.Alloc((nuint)(nameLength + valueLength) + 2);
-                _blocks.Add((nint)block);
-                Encoding.UTF8.GetBytes(name, new Span<byte>(block, nameLength));
-                block[nameLength] = (byte)'=';
-                Encoding.UTF8.GetBytes(value, new Span<byte>(block + nameLength + 1, valueLength));
-                block[nameLength + 1 + valueLength] = 0;
-                array[i++] = block;
-            }
             return array;
         }
 

@@ -128,6 +128,54 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
         }
     }
 
+    [Theory(Timeout = 300_000)]
+    [InlineData("scope")]
+    [InlineData("service")]
+    public async Task An_escaped_childs_argv0_and_environment_arrive_as_given(string strategy)
+    {
+        string files = $"{StateDir}-bytes-{strategy}";
+        await Bed.RunCheckedAsync("mkdir", "-p", files);
+        try
+        {
+            // argv[0] as asked, an empty argument and '=' in one; a value with '='; a name only a scope can carry.
+            BedCommandResult run = await Bed.RunAsync(["sh", "-c",
+                $"exec env DOTNET_ROOT={RepoLayout.DotnetRoot} 'EQ=a=b' 'EMPTY=' '1NUM=one' {RepoLayout.Cli} run --escape {strategy} --state-dir {StateDir} " +
+                $"--stdout {files}/out -- sh -c 'cat /proc/$$/cmdline; echo; tr \"\\000\" \"\\n\" < /proc/$$/environ' mine '' 'x=y'"], TimeSpan.FromMinutes(1));
+            Assert.True(run.ExitCode is 0 or ExitCodes.ExitedAtOnce, run.ToString());
+            await WaitAsync(() => Task.FromResult((Bed.TryReadFile($"{files}/out") ?? "").Contains("EQ=", StringComparison.Ordinal)));
+            string[] lines = Bed.TryReadFile($"{files}/out")!.Split('\n');
+
+            // sh's own argv as systemd or the gate executed it: argv[0] "sh", then the rest untouched.
+            Assert.Equal("sh\0-c\0cat /proc/$$/cmdline; echo; tr \"\\000\" \"\\n\" < /proc/$$/environ\0mine\0\0x=y\0", lines[0]);
+            Assert.Contains("EQ=a=b", lines);
+            Assert.Contains("EMPTY=", lines);
+            // systemd refuses the name: a service leaves it out (README), a scope's child gets it.
+            Assert.Equal(strategy == "scope", lines.Contains("1NUM=one"));
+        }
+        finally
+        {
+            await Bed.RunAsync("sh", "-c", "systemctl stop 'outlive-sh-*' 2>/dev/null; true");
+            await Bed.RunAsync("rm", "-rf", StateDir, files);
+        }
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_service_refuses_an_argument_that_is_not_UTF8_and_names_the_escape_that_carries_it()
+    {
+        BedCommandResult run = await Bed.RunAsync(["sh", "-c",
+            $"exec env DOTNET_ROOT={RepoLayout.DotnetRoot} {RepoLayout.Cli} run --escape service --state-dir {StateDir} -- printf %s \"$(printf '\\377')\""],
+            TimeSpan.FromMinutes(1));
+        try
+        {
+            Assert.Equal(ExitCodes.StartFailed, run.ExitCode);
+            Assert.Contains("--escape scope", Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Bed.RunAsync("rm", "-rf", StateDir);
+        }
+    }
+
     private static async Task WaitAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

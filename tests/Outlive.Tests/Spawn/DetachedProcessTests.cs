@@ -164,4 +164,21 @@ public class DetachedProcessTests
             Children.Kill(child.Identity);
         }
     }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Argument_and_environment_bytes_reach_the_child_untouched_without_a_gate()
+    {
+        using var scratch = new Repo.ScratchDir();
+        string output = Path.Combine(scratch.Path, "out");
+        var child = DetachedProcess.Start(new DetachedStartInfo
+        {
+            Program = "sh",
+            ArgumentBytes = ["-c"u8.ToArray(), "printf '%s|%s' \"$0\" \"$RAW\""u8.ToArray(), [0xFF, 0x41]],
+            EnvironmentBytes = [[.. "RAW="u8, 0xFE]],
+            StandardOutput = OutputTarget.AppendToFile(output),
+        });
+
+        Assert.Equal(new ExitStatus(0, null), await child.Exited.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal(new byte[] { 0xFF, 0x41, (byte)'|', 0xFE }, await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
+    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using Outlive.Interop;
 
 namespace Outlive.Escape.Gate;
@@ -16,8 +17,8 @@ internal static class GateFile
     internal static int Fd => s_fd.Value;
 
     /// <summary>The gate's argv: what a held child runs until it is released (see gate.c).</summary>
-    internal static string[] Argv(int gateFd, string program, IReadOnlyList<string> argv) =>
-        ["outlive-gate", gateFd.ToString(CultureInfo.InvariantCulture), program, .. argv];
+    internal static byte[][] Argv(int gateFd, string program, IReadOnlyList<byte[]> argv) =>
+        [.. new[] { "outlive-gate", gateFd.ToString(CultureInfo.InvariantCulture), program }.Select(Encoding.UTF8.GetBytes), .. argv];
 
     /// <summary>The path a child execs the gate by, once a copy of <see cref="Fd"/> sits at <paramref name="slot"/> in it.</summary>
     internal static string PathInChild(int slot) => "/proc/self/fd/" + slot.ToString(CultureInfo.InvariantCulture);
