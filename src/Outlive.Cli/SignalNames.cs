@@ -20,4 +20,7 @@ internal static class SignalNames
         string name = text.StartsWith("SIG", StringComparison.OrdinalIgnoreCase) ? text[3..] : text;
         return s_numbers.TryGetValue(name, out number) ? number : null;
     }
+
+    /// <summary>The name (without SIG) of a signal with one here, e.g. KILL for 9; null for the others.</summary>
+    public static string? NameOf(int signal) => s_numbers.FirstOrDefault(pair => pair.Value == signal).Key;
 }

@@ -52,7 +52,7 @@ public sealed class ChildRegistry
         {
             await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
             RegistryEntry entry = await _store.FindAsync(nameOrPid, cancellationToken).ConfigureAwait(false);
-            return new RegisteredChild(entry, await _store.GetStateAsync(entry, cancellationToken).ConfigureAwait(false));
+            return await WithExitAsync(entry, await _store.GetStateAsync(entry, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         });
     }
 
@@ -84,7 +84,14 @@ public sealed class ChildRegistry
         GuardAsync<IReadOnlyList<RegisteredChild>>(async () =>
         {
             await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
-            return [.. (await _store.PruneAsync(cancellationToken).ConfigureAwait(false)).Select(e => new RegisteredChild(e, ChildState.Gone))];
+            IReadOnlyList<RegistryEntry> pruned = await _store.PruneAsync(cancellationToken).ConfigureAwait(false);
+            var children = new List<RegisteredChild>(pruned.Count);
+            foreach (RegistryEntry entry in pruned)
+            {
+                children.Add(await WithExitAsync(entry, ChildState.Gone, cancellationToken).ConfigureAwait(false));
+                await _units.ForgetUnitAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+            return children;
         });
 
     /// <summary>The children and, for <c>outlive ps</c>, the entry files that could not be used.</summary>
@@ -94,8 +101,13 @@ public sealed class ChildRegistry
             await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
             RegistryListing listing = _store.List();
             ChildState[] states = await _store.GetStatesAsync(listing.Entries, cancellationToken).ConfigureAwait(false);
-            return ([.. listing.Entries.Select((e, i) => new RegisteredChild(e, states[i]))], listing.Problems);
+            RegisteredChild[] children = await Task.WhenAll(listing.Entries.Select((e, i) => WithExitAsync(e, states[i], cancellationToken))).ConfigureAwait(false);
+            return (children, listing.Problems);
         });
+
+    /// <summary>The child with its exit status, when it is gone and systemd recorded one (a service child).</summary>
+    private async Task<RegisteredChild> WithExitAsync(RegistryEntry entry, ChildState state, CancellationToken cancellationToken) =>
+        new(entry, state, state == ChildState.Gone ? await _units.ExitOfAsync(entry, cancellationToken).ConfigureAwait(false) : null);
 
     /// <summary>File system errors the registry has no more specific word for still leave as an <see cref="OutliveException"/>.</summary>
     private static async Task<T> GuardAsync<T>(Func<Task<T>> body)

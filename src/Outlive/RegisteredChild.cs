@@ -8,10 +8,11 @@ namespace Outlive;
 /// </summary>
 public sealed class RegisteredChild
 {
-    internal RegisteredChild(RegistryEntry entry, ChildState state)
+    internal RegisteredChild(RegistryEntry entry, ChildState state, ExitStatus? exit = null)
     {
         Entry = entry;
         State = state;
+        Exit = exit;
     }
 
     internal RegistryEntry Entry { get; }
@@ -48,6 +49,12 @@ public sealed class RegisteredChild
 
     /// <summary>Running, gone or unknown, as of the call that returned this object.</summary>
     public ChildState State { get; }
+
+    /// <summary>
+    /// How a gone child ended, when that is known: systemd records it for a service child (until it is pruned). Outlive
+    /// does not wait for setsid and scope children, so theirs is not known (null).
+    /// </summary>
+    public ExitStatus? Exit { get; }
 
     public override string ToString() => $"{Name} (pid {Pid}{(Unit is null ? "" : ", " + Unit)}): {State}";
 }

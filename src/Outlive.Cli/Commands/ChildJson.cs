@@ -20,6 +20,20 @@ internal static class ChildJson
                 property.WriteTo(writer);
         }
         writer.WriteString("state", StateWord(child.State));
+        // How a gone child ended, when systemd recorded it (a service child): {"code": 1} or {"signal": 9}; else null.
+        if (child.Exit is { } exit)
+        {
+            writer.WriteStartObject("exit");
+            if (exit.Code is { } code)
+                writer.WriteNumber("code", code);
+            if (exit.Signal is { } signal)
+                writer.WriteNumber("signal", signal);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("exit");
+        }
         writer.WriteNumber("uptimeSeconds", (long)Math.Max(0, (now - entry.StartedAtUtc).TotalSeconds));
         writer.WriteEndObject();
     }

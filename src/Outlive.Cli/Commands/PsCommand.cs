@@ -52,8 +52,8 @@ internal static class PsCommand
                 e.Name, e.Pid.ToString(CultureInfo.InvariantCulture), Words.Of(e.Strategy), e.Unit ?? "-",
                 Uptime(now - e.StartedAtUtc), ChildJson.StateWord(e.State),
             ];
-            // The registry records no exit status (the child is not ours to wait for): "-" says it is not known.
-            lines.Add([.. cells, .. withExitStatus ? new[] { "-" } : [], string.Join(' ', e.Command)]);
+            // Known only for a service child (systemd records it); "-" says it is not known.
+            lines.Add([.. cells, .. withExitStatus ? new[] { ExitWord(e.Exit) } : [], string.Join(' ', e.Command)]);
         }
         int[] widths = [.. Enumerable.Range(0, header.Length - 1).Select(i => lines.Max(l => l[i].Length))];
         var text = new StringBuilder();
@@ -65,6 +65,14 @@ internal static class PsCommand
         }
         return text.ToString();
     }
+
+    /// <summary>0, 1, … for an exit code, SIGKILL, … for a signal, "-" when it is not known.</summary>
+    internal static string ExitWord(ExitStatus? exit) => exit switch
+    {
+        { Code: { } code } => code.ToString(CultureInfo.InvariantCulture),
+        { Signal: { } signal } => "SIG" + (SignalNames.NameOf(signal) ?? signal.ToString(CultureInfo.InvariantCulture)),
+        _ => "-",
+    };
 
     /// <summary>Like ps's ELAPSED, short: 42s, 5m07s, 3h02m, 2d04h.</summary>
     internal static string Uptime(TimeSpan span)

@@ -24,7 +24,8 @@ internal static class StatusCommand
             else
             {
                 string where = child.Unit is null ? Words.Of(child.Strategy) : $"{Words.Of(child.Strategy)} {child.Unit}";
-                Console.Out.WriteLine($"{child.Name}: {ChildJson.StateWord(state)} (pid {child.Pid}, {where})");
+                string ended = child.Exit is { } exit ? $", {exit}" : "";
+                Console.Out.WriteLine($"{child.Name}: {ChildJson.StateWord(state)} (pid {child.Pid}, {where}{ended})");
             }
             return state switch
             {

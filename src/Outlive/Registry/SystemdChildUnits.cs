@@ -75,6 +75,41 @@ internal sealed class SystemdChildUnits
         }
     }
 
+    /// <summary>
+    /// How a gone service child's program ended, as systemd recorded it (ExecMainCode/ExecMainStatus): its failed unit
+    /// stays loaded until it is pruned. Null when that is not known (a setsid or scope child, a clean exit whose unit
+    /// was collected, or systemd out of reach).
+    /// </summary>
+    public async Task<ExitStatus?> ExitOfAsync(RegistryEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Strategy != EscapeStrategy.Service || entry.Unit is null)
+            return null;
+        try
+        {
+            UnitStatus? status = await DBusClient.For(ManagerOf(entry)).TryGetUnitStatusAsync(entry.Unit, cancellationToken).ConfigureAwait(false);
+            return status is { IsRunning: false } ? status.MainExit : null;
+        }
+        catch (Exception e) when (e is SystemdUnavailableException or PermissionDeniedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Lets systemd collect a pruned service child's failed unit (kept loaded so its exit status could be read).</summary>
+    public async Task ForgetUnitAsync(RegistryEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.Strategy != EscapeStrategy.Service || entry.Unit is null)
+            return;
+        try
+        {
+            await DBusClient.For(ManagerOf(entry)).ResetFailedUnitAsync(entry.Unit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutliveException)
+        {
+            // Not failed, already collected, or systemd out of reach: nothing to tidy.
+        }
+    }
+
     /// <summary>The manager recorded in the entry; entries written before it was recorded: root's are system, others user.</summary>
     public static ManagerKind ManagerOf(RegistryEntry entry) =>
         entry.Manager ?? (entry.StartedByUid == 0 ? ManagerKind.System : ManagerKind.User);

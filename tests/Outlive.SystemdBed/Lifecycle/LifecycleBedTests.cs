@@ -100,4 +100,37 @@ public sealed class LifecycleBedTests(SystemdBedFixture fixture)
             await bed.RunAsync("rm", "-rf", _stateDir);
         }
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_service_child_that_exited_shows_the_status_systemd_recorded_until_prune_lets_its_unit_go()
+    {
+        SystemdBed bed = fixture.Bed;
+        (_, string unit) = await RunAsync("service", "brief", "sh", "-c", "sleep 1; exit 3");
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await bed.RunAsync("systemctl", "is-failed", "--quiet", unit)).ExitCode != 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{unit} never failed");
+                await Task.Delay(200, TestContext.Current.CancellationToken);
+            }
+
+            var status = await Outlive("status", "brief");
+            Assert.Equal(3, status.ExitCode);
+            Assert.Contains("exited 3", status.Stdout, StringComparison.Ordinal);
+            string[] row = (await Outlive("ps", "--all")).Stdout.Split('\n').Single(l => l.StartsWith("brief ", StringComparison.Ordinal))
+                .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(["gone", "3"], row[5..7]);
+            using (var json = JsonDocument.Parse((await Outlive("status", "brief", "--json")).Stdout))
+                Assert.Equal(3, json.RootElement.GetProperty("exit").GetProperty("code").GetInt32());
+
+            Assert.Contains("removed brief", (await Outlive("prune")).Stdout, StringComparison.Ordinal);
+            Assert.Equal("", (await bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", unit)).Trim());
+        }
+        finally
+        {
+            await bed.RunAsync("systemctl", "reset-failed", unit);
+            await bed.RunAsync("rm", "-rf", _stateDir);
+        }
+    }
 }
