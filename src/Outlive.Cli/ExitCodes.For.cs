@@ -1,5 +1,6 @@
 using Outlive.Diagnosis;
 using Outlive.Escape;
+using Outlive.Registry;
 
 namespace Outlive.Cli;
 
@@ -12,6 +13,8 @@ internal static partial class ExitCodes
         ProgramNotFoundException => ProgramNotFound,
         ProgramNotExecutableException => NotExecutable,
         ServiceExitedException => ExitedAtOnce,
+        EntryNotRemovedException => StoppedEntryKept,
+        NoSuchUnitException => NotFound,
         ChildStartException => StartFailed,
         EscapeRefusedException => EscapeRefused,
         SystemdUnavailableException => SystemdUnavailable,

@@ -24,7 +24,7 @@ ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileToke
 if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
 {
     foreach (var error in parsed.Errors)
-        Console.Error.WriteLine($"outlive: {error.Message} (see 'outlive --help')");
+        Console.Error.WriteLine($"outlive: {Printable.Of(error.Message)} (see 'outlive --help')");
     return ExitCodes.Usage;
 }
 // SIGINT and SIGTERM cancel the command instead of killing the process: a start in progress is undone (the held
@@ -47,7 +47,7 @@ catch (OperationCanceledException) when (signalled != 0)
 catch (Exception e)
 {
     // Every error is one line and its documented exit code, never a stack trace.
-    Console.Error.WriteLine($"outlive: {e.Message.ReplaceLineEndings(" ")}");
+    Console.Error.WriteLine($"outlive: {Printable.Of(e.Message.ReplaceLineEndings(" "))}");
     return ExitCodes.For(e);
 }
 

@@ -75,7 +75,7 @@ internal static class DoctorCommand
             o.WriteLine($"  or:  {fix}   (KillMode=process drop-in; children then stay in {r.Unit}'s cgroup)");
         o.WriteLine();
         o.WriteLine($"child would survive: {(r.ChildWouldSurvive ? "yes" : "no")}");
-        return o.ToString();
+        return Printable.Lines(o.ToString());
     }
 
     private static void WriteJson(DoctorReport r)

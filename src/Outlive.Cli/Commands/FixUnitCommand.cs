@@ -39,6 +39,10 @@ internal static class FixUnitCommand
             if (reverting && parse.GetValue(restart))
                 throw new UsageException("--revert and --restart together: revert first, then restart the unit yourself when you want its processes cleaned up");
             UnitFix plan = reverting ? UnitFix.PlanRevert(name, manager, rootDir) : UnitFix.PlanSet(name, mode, manager, rootDir);
+            bool reload = !parse.GetValue(noReload) && rootDir == "/";
+            // A drop-in for a unit that does not exist would wait for one of that name; reverting one is always fine.
+            if (!reverting && rootDir == "/")
+                await plan.EnsureUnitExistsAsync(mustAsk: reload && !parse.GetValue(dryRun), cancellationToken);
 
             Console.Write(plan.Diff);
             if (plan.IsNoChange)
@@ -48,7 +52,6 @@ internal static class FixUnitCommand
                 Console.WriteLine("dry run: nothing written");
                 return ExitCodes.Ok;
             }
-            bool reload = !parse.GetValue(noReload) && rootDir == "/";
             KillMode? effective = await plan.ApplyAsync(reload, parse.GetValue(restart), cancellationToken);
             string systemctl = manager == ManagerKind.User ? "systemctl --user" : "systemctl";
             Console.WriteLine(reverting ? $"removed {plan.Path}" : $"wrote {plan.Path}");

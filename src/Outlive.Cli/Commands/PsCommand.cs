@@ -16,7 +16,7 @@ internal static class PsCommand
         {
             var (children, problems) = await StateDirOption.OpenRegistry(parse).ListWithProblemsAsync(cancellationToken);
             foreach (var problem in problems)
-                Console.Error.WriteLine($"outlive: {problem.Path} {problem.Reason}");
+                Console.Error.WriteLine($"outlive: {Printable.Of(problem.Path)} {problem.Reason}");
             bool withExited = parse.GetValue(all);
             var rows = children.Where(child => withExited || child.State != ChildState.Gone).ToList();
             DateTime now = DateTime.UtcNow;
@@ -49,11 +49,11 @@ internal static class PsCommand
         {
             string[] cells =
             [
-                e.Name, e.Pid.ToString(CultureInfo.InvariantCulture), Words.Of(e.Strategy), e.Unit ?? "-",
+                e.Name, e.Pid.ToString(CultureInfo.InvariantCulture), Words.Of(e.Strategy), Printable.Of(e.Unit ?? "-"),
                 Uptime(now - e.StartedAtUtc), ChildJson.StateWord(e.State),
             ];
             // Known only for a service child (systemd records it); "-" says it is not known.
-            lines.Add([.. cells, .. withExitStatus ? new[] { ExitWord(e.Exit) } : [], string.Join(' ', e.Command)]);
+            lines.Add([.. cells, .. withExitStatus ? new[] { ExitWord(e.Exit) } : [], Printable.Of(string.Join(' ', e.Command))]);
         }
         int[] widths = [.. Enumerable.Range(0, header.Length - 1).Select(i => lines.Max(l => l[i].Length))];
         var text = new StringBuilder();

@@ -21,10 +21,10 @@ internal static class RunCommand
         var umask = new Option<string?>("--umask") { Description = "The child's umask, octal (e.g. 022)." };
         var user = new Option<string?>("--user") { Description = "Run as this user (name or uid); needs root." };
         var group = new Option<string?>("--group") { Description = "Run with this primary group (name or gid); needs root." };
-        var escape = new Option<EscapeStrategy>("--escape")
+        var escape = new Option<string>("--escape")
         {
             Description = "auto (default): setsid where that is enough, else a transient scope; setsid; scope; service (systemd starts and supervises it).",
-            DefaultValueFactory = _ => EscapeStrategy.Auto,
+            DefaultValueFactory = _ => "auto",
         };
         var force = new Option<bool>("--force") { Description = "With --escape setsid: start even where the caller's unit will kill the child." };
         var name = new Option<string?>("--name") { Description = "The child's name in the registry, also a word in its unit's name (default: PROGRAM-XXXX)." };
@@ -63,7 +63,7 @@ internal static class RunCommand
             };
             var escapeOptions = new EscapeOptions
             {
-                Strategy = parse.GetValue(escape),
+                Strategy = ParseEscape(parse.GetValue(escape)!),
                 Force = parse.GetValue(force),
                 Slice = parse.GetValue(slice),
                 Restart = parse.GetValue(restart),
@@ -81,6 +81,15 @@ internal static class RunCommand
 
     private static OutputTarget Output(string? path, bool allowSpecial) =>
         path is null ? OutputTarget.Null : allowSpecial ? OutputTarget.AppendToAnyFile(path) : OutputTarget.AppendToFile(path);
+
+    private static EscapeStrategy ParseEscape(string text) => text switch
+    {
+        "auto" => EscapeStrategy.Auto,
+        "setsid" => EscapeStrategy.Setsid,
+        "scope" => EscapeStrategy.Scope,
+        "service" => EscapeStrategy.Service,
+        _ => throw new UsageException($"--escape '{text}' is not a strategy: use auto, setsid, scope or service"),
+    };
 
     private static Dictionary<string, string> ParseAssignments(string[] assignments)
     {

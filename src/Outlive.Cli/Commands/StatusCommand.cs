@@ -9,10 +9,24 @@ internal static class StatusCommand
     {
         var target = new Argument<string>("name-or-pid") { Description = "The child's name, or its PID." };
         var json = new Option<bool>("--json") { Description = "Print the entry as 'ps --json' does (one object)." };
-        var status = new Command("status", "Tell whether a registered child runs: exit 0 running, 3 not running, 4 unknown, 9 no such child.") { target, json };
+        var status = new Command("status",
+            "Tell whether a registered child runs, with LSB's codes: 0 running, 1 dead but its PID file is there, 3 not running, 4 unknown (no such child, too).")
+        {
+            target, json,
+        };
         status.SetAction(async (parse, cancellationToken) =>
         {
-            RegisteredChild child = await StateDirOption.OpenRegistry(parse).GetAsync(parse.GetValue(target)!, cancellationToken);
+            RegisteredChild child;
+            try
+            {
+                child = await StateDirOption.OpenRegistry(parse).GetAsync(parse.GetValue(target)!, cancellationToken);
+            }
+            catch (ChildNotFoundException e)
+            {
+                // LSB and systemctl status: a program or unit nobody knows of is "unknown" (4).
+                Console.Error.WriteLine($"outlive: {Printable.Of(e.Message)}");
+                return ExitCodes.Unknown;
+            }
             ChildState state = child.State;
             if (parse.GetValue(json))
             {
@@ -23,13 +37,14 @@ internal static class StatusCommand
             }
             else
             {
-                string where = child.Unit is null ? Words.Of(child.Strategy) : $"{Words.Of(child.Strategy)} {child.Unit}";
+                string where = child.Unit is null ? Words.Of(child.Strategy) : $"{Words.Of(child.Strategy)} {Printable.Of(child.Unit)}";
                 string ended = child.Exit is { } exit ? $", {exit}" : "";
                 Console.Out.WriteLine($"{child.Name}: {ChildJson.StateWord(state)} (pid {child.Pid}, {where}{ended})");
             }
             return state switch
             {
                 ChildState.Running => ExitCodes.Ok,
+                ChildState.Gone when child.PidFile is { } pidFile && File.Exists(pidFile) => ExitCodes.DeadWithPidFile,
                 ChildState.Gone => ExitCodes.NotRunning,
                 _ => ExitCodes.Unknown,
             };

@@ -13,11 +13,11 @@ internal static class StopCommand
         {
             Description = "The signal to send: TERM (default), INT, HUP, KILL, … or a number.", DefaultValueFactory = _ => "TERM",
         };
-        var timeout = new Option<string>("--timeout") { Description = "How long to wait for the exit: 10s (default), 500ms, 2m.", DefaultValueFactory = _ => "10s" };
+        var timeout = new Option<string>("--timeout") { Description = "How long to wait for the exit: 10s (default), 500ms, 2m, 36h, 1d.", DefaultValueFactory = _ => "10s" };
         var killAfter = new Option<bool>("--kill-after") { Description = "SIGKILL the child if it still runs after the timeout." };
         var stop = new Command(
             "stop",
-            "Stop a registered child (its unit, for scope and service) and forget it: exit 0 stopped, 1 still running, 7 not permitted, 9 no such child.")
+            "Stop a registered child (its unit, for scope and service) and forget it: exit 0 stopped, 1 still running, 5 no such child, 7 not permitted, 11 stopped but its entry could not be removed.")
         {
             target, signal, timeout, killAfter,
         };
@@ -28,9 +28,19 @@ internal static class StopCommand
                 ?? throw new UsageException($"--signal '{signalText}' is not a signal: use a name like TERM, INT, KILL or a number from 1 to 64");
             TimeSpan wait = ParseDuration(parse.GetValue(timeout)!);
             ChildRegistry registry = StateDirOption.OpenRegistry(parse);
-            RegisteredChild entry = await registry.GetAsync(parse.GetValue(target)!, cancellationToken);
+            RegisteredChild entry;
+            try
+            {
+                entry = await registry.GetAsync(parse.GetValue(target)!, cancellationToken);
+            }
+            catch (ChildNotFoundException e)
+            {
+                // systemctl stop of a unit that is not loaded: 5.
+                Console.Error.WriteLine($"outlive: {Printable.Of(e.Message)}");
+                return ExitCodes.StopNoSuchChild;
+            }
             StopOutcome outcome = await registry.StopAsync(entry, signalNumber, wait, parse.GetValue(killAfter), cancellationToken);
-            string child = entry.Unit is null ? $"{entry.Name} (pid {entry.Pid})" : $"{entry.Name} (pid {entry.Pid}, {entry.Unit})";
+            string child = entry.Unit is null ? $"{entry.Name} (pid {entry.Pid})" : $"{entry.Name} (pid {entry.Pid}, {Printable.Of(entry.Unit)})";
             switch (outcome)
             {
                 case StopOutcome.Stopped:
@@ -51,7 +61,7 @@ internal static class StopCommand
         return stop;
     }
 
-    /// <summary>500ms, 10s, 2m, or a bare number of seconds.</summary>
+    /// <summary>500ms, 90s, 2m, 36h, 1d, or a bare number of seconds; at most 365 days.</summary>
     internal static TimeSpan ParseDuration(string text)
     {
         (string number, double unitSeconds) = text switch
@@ -59,10 +69,12 @@ internal static class StopCommand
             _ when text.EndsWith("ms", StringComparison.Ordinal) => (text[..^2], 0.001),
             _ when text.EndsWith('s') => (text[..^1], 1),
             _ when text.EndsWith('m') => (text[..^1], 60),
+            _ when text.EndsWith('h') => (text[..^1], 3600),
+            _ when text.EndsWith('d') => (text[..^1], 86_400),
             _ => (text, 1),
         };
-        if (double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && value <= 86_400)
+        if (double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && value * unitSeconds <= 365 * 86_400.0)
             return TimeSpan.FromSeconds(value * unitSeconds);
-        throw new UsageException($"--timeout '{text}' is not a duration: write it like 10s, 500ms or 2m");
+        throw new UsageException($"--timeout '{text}' is not a duration of at most 365 days: write it like 500ms, 90s, 2m, 36h or 1d");
     }
 }

@@ -57,7 +57,7 @@ internal static class TreeCommand
             string command = n.Command.Length > 80 ? n.Command[..77] + "..." : n.Command;
             o.WriteLine($"{(killed.Contains(n.Pid) ? "*" : " ")} {n.Pid,7} {n.ParentPid,7} {n.SessionId,7}  {where,-44} {new string(' ', 2 * depth)}{command}");
         }
-        return o.ToString();
+        return Printable.Lines(o.ToString());
     }
 
     private static void WriteJson(IReadOnlyList<ProcessNode> nodes, StopTarget? target, IReadOnlySet<int> killed)

@@ -45,6 +45,27 @@ internal sealed record UnitFix(string Unit, ManagerKind Manager, string Path, st
         return new UnitFix(unit, manager, path, null, diff);
     }
 
+    /// <summary>
+    /// Refuses a unit systemd does not know (LoadState not-found: a typo, or a unit that was removed), before anything
+    /// is written. Only where the unit's manager can be asked; <paramref name="mustAsk"/> makes an unreachable one an error.
+    /// </summary>
+    public async Task EnsureUnitExistsAsync(bool mustAsk, CancellationToken cancellationToken)
+    {
+        UnitStatus status;
+        try
+        {
+            DBusClient systemd = DBusClient.For(Manager);
+            status = await systemd.GetUnitStatusAtAsync(await systemd.LoadUnitAsync(Unit, cancellationToken).ConfigureAwait(false), Unit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SystemdUnavailableException) when (!mustAsk)
+        {
+            return;
+        }
+        if (status.LoadState == "not-found")
+            throw new NoSuchUnitException(
+                $"{Unit} does not exist (systemd says not-found): check the name with '{(Manager == ManagerKind.User ? "systemctl --user" : "systemctl")} list-unit-files {Unit}'; nothing written");
+    }
+
     /// <summary>True when applying changes nothing (the same drop-in is there, or there is none to revert).</summary>
     public bool IsNoChange => Text is null ? !File.Exists(Path) : File.Exists(Path) && File.ReadAllText(Path) == Text;
 
@@ -99,3 +120,6 @@ internal sealed record UnitFix(string Unit, ManagerKind Manager, string Path, st
             KillModeDropIn.Write(Path, text);
     }
 }
+
+/// <summary>systemd knows no unit by that name.</summary>
+internal sealed class NoSuchUnitException(string message) : OutliveException(message);

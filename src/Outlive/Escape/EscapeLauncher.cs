@@ -20,6 +20,11 @@ internal static class EscapeLauncher
     internal static async Task<LaunchedChild> StartAsync(
         DetachedStartInfo start, EscapeOptions escape, EscapePlan plan, IStartSteps? steps, CancellationToken cancellationToken)
     {
+        // Options that would do nothing for the strategy are refused, not silently dropped.
+        if (escape.Restart is not null && plan.Strategy != EscapeStrategy.Service)
+            throw new ArgumentException($"a restart policy (--restart) applies to a transient service only (--escape service), and this child gets {Words.Of(plan.Strategy)}");
+        if (escape.Slice is not null && plan.Strategy == EscapeStrategy.Setsid)
+            throw new ArgumentException($"a slice (--slice) applies to a transient unit, and this child gets none: {plan.Reason}");
         if (plan.Strategy == EscapeStrategy.Setsid && steps is null)
         {
             SpawnedChild child = DetachedSpawn.Start(start);

@@ -24,7 +24,18 @@ internal sealed class ChildStopper(RegistryStore registry, SystemdChildUnits uni
             ? await SignalAndWaitAsync(entry, signal, timeout, killAfter, cancellationToken).ConfigureAwait(false)
             : await units.StopAsync(entry, signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
         if (outcome != StopOutcome.StillRunning)
-            registry.Remove(entry);
+        {
+            try
+            {
+                registry.Remove(entry);
+            }
+            catch (Exception e) when (e is OutliveException or IOException or UnauthorizedAccessException)
+            {
+                throw new EntryNotRemovedException(
+                    $"'{entry.Name}' (pid {entry.Pid}) is {(outcome == StopOutcome.AlreadyGone ? "not running" : "stopped")}, but its entry could not be removed: {e.Message.TrimEnd('.')}; 'outlive prune' removes it once the state dir is writable",
+                    e);
+            }
+        }
         return outcome;
     }
 
@@ -90,3 +101,6 @@ internal sealed class ChildStopper(RegistryStore registry, SystemdChildUnits uni
         };
     }
 }
+
+/// <summary>The child is stopped (or was gone), but its entry stays: the state dir could not be written.</summary>
+internal sealed class EntryNotRemovedException(string message, Exception inner) : OutliveException(message, inner);

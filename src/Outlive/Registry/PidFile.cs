@@ -23,7 +23,8 @@ internal static class PidFile
             throw new ChildStartException($"pid file directory {directory} does not exist: create it or choose another --pidfile", Libc.ENOENT, path);
         if (Directory.Exists(path))
             throw new ChildStartException($"pid file {path} is a directory: choose a file path for --pidfile", Libc.EISDIR, path);
-        if (TryRead(path) is int owner && IsLive(owner))
+        using var file = SecureFiles.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, 0, out _);
+        if (file is not null && ExistingPid(file, path) is int owner && IsLive(owner))
             throw Taken(path, owner);
     }
 
@@ -49,7 +50,7 @@ internal static class PidFile
                     return;
                 continue; // another writer placed one just now: check theirs
             }
-            if (ParsePid(existing) is int owner && owner != pid && IsLive(owner))
+            if (ExistingPid(existing, path) is int owner && owner != pid && IsLive(owner))
                 throw Taken(path, owner);
             pending.Replace();
             return;
@@ -107,6 +108,22 @@ internal static class PidFile
         var opened = SecureFiles.Stat(file, path);
         return SecureFiles.LStat(path) is { } now
             && now.Inode == opened.Inode && now.DevMajor == opened.DevMajor && now.DevMinor == opened.DevMinor;
+    }
+
+    /// <summary>
+    /// The PID an existing PID file holds; null when it is empty. A file that is not regular, or holds anything but a PID,
+    /// is not one Outlive (or any daemon) wrote: it is someone's file, and is neither overwritten nor ever deleted.
+    /// </summary>
+    private static int? ExistingPid(SafeFileHandle file, string path)
+    {
+        if (SecureFiles.Stat(file, path).FileType != Libc.S_IFREG)
+            throw new ConflictException($"pid file {path} is not a regular file; choose another --pidfile");
+        string text = Encoding.ASCII.GetString(SecureFiles.ReadAll(file, 64)).Trim();
+        if (text.Length == 0)
+            return null;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0
+            ? pid
+            : throw new ConflictException($"pid file {path} holds something that is not a PID, so it is not a PID file: remove it or choose another --pidfile");
     }
 
     private static int? ParsePid(SafeFileHandle file)

@@ -47,9 +47,10 @@ internal sealed class SystemdChildUnits
     }
 
     /// <summary>
-    /// Stops the child's unit with systemd's StopUnit (its KillSignal, SIGTERM by default, to every process in it);
-    /// another <paramref name="signal"/> is sent to all of them first with KillUnit. After <paramref name="timeout"/>,
-    /// SIGKILL if <paramref name="killAfter"/>; else StillRunning, and systemd's stop job goes on to the unit's TimeoutStopSec.
+    /// Stops the child's unit. SIGTERM (the default) is systemd's own StopUnit (its KillSignal to every process in the
+    /// unit). Another <paramref name="signal"/> is sent alone, with KillUnit to every process, and the unit is given
+    /// <paramref name="timeout"/> to end by itself (a graceful request, such as nginx's QUIT, is not overridden). Only
+    /// then, with <paramref name="killAfter"/>, is the unit stopped and SIGKILLed; without it the answer is StillRunning.
     /// </summary>
     public async Task<StopOutcome> StopAsync(RegistryEntry entry, int signal, TimeSpan timeout, bool killAfter, CancellationToken cancellationToken)
     {
@@ -59,20 +60,44 @@ internal sealed class SystemdChildUnits
         {
             if (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false) is not { IsRunning: true })
                 return StopOutcome.AlreadyGone;
-            if (signal != Libc.SIGTERM)
+            Task stop;
+            if (signal == Libc.SIGTERM)
+            {
+                stop = systemd.StopUnitAsync(unit, cancellationToken);
+                if (await FinishesWithinAsync(stop, timeout, cancellationToken).ConfigureAwait(false))
+                    return StopOutcome.Stopped;
+            }
+            else
+            {
                 await systemd.KillUnitAsync(unit, signal, "all", cancellationToken).ConfigureAwait(false);
-            Task stop = systemd.StopUnitAsync(unit, cancellationToken);
-            if (await FinishesWithinAsync(stop, timeout).ConfigureAwait(false))
-                return StopOutcome.Stopped;
+                if (await EndsWithinAsync(systemd, unit, timeout, cancellationToken).ConfigureAwait(false))
+                    return StopOutcome.Stopped;
+                if (!killAfter)
+                    return StopOutcome.StillRunning;
+                stop = systemd.StopUnitAsync(unit, cancellationToken);
+            }
             if (!killAfter)
                 return StopOutcome.StillRunning;
             await systemd.KillUnitAsync(unit, Libc.SIGKILL, "all", cancellationToken).ConfigureAwait(false);
-            return await FinishesWithinAsync(stop, ChildStopper.KillWait).ConfigureAwait(false) ? StopOutcome.Killed : StopOutcome.StillRunning;
+            return await FinishesWithinAsync(stop, ChildStopper.KillWait, cancellationToken).ConfigureAwait(false) ? StopOutcome.Killed : StopOutcome.StillRunning;
         }
         catch (SystemdRequestRejectedException e) when (e.ErrorName == SystemdErrors.NoSuchUnit)
         {
             return StopOutcome.AlreadyGone; // it ended and was unloaded while we asked
         }
+    }
+
+    /// <summary>Polls the unit until it is no longer running (or gone); false when <paramref name="timeout"/> runs out first.</summary>
+    private static async Task<bool> EndsWithinAsync(DBusClient systemd, string unit, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false) is { IsRunning: true })
+        {
+            if (Environment.TickCount64 >= deadline)
+                return false;
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+        return true;
     }
 
     /// <summary>
@@ -114,10 +139,13 @@ internal sealed class SystemdChildUnits
     public static ManagerKind ManagerOf(RegistryEntry entry) =>
         entry.Manager ?? (entry.StartedByUid == 0 ? ManagerKind.System : ManagerKind.User);
 
-    private static async Task<bool> FinishesWithinAsync(Task task, TimeSpan timeout)
+    private static async Task<bool> FinishesWithinAsync(Task task, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (await Task.WhenAny(task, Task.Delay(timeout)).ConfigureAwait(false) != task)
+        if (await Task.WhenAny(task, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false) != task)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             return false;
+        }
         await task.ConfigureAwait(false); // a failed stop job throws here
         return true;
     }

@@ -79,20 +79,16 @@ internal static class UnitName
     }
 
     /// <summary>
-    /// Escapes any string into one unit-name part, like <c>systemd-escape</c> without options:
-    /// '/' becomes '-', a leading '.' and every byte outside [A-Za-z0-9:_.] become \xNN (UTF-8).
+    /// A word for a transient unit's name that stays readable: every character systemd accepts in a unit name is kept
+    /// as it is (letters, digits, ':', '-', '_', '.'); only the others become \xNN (UTF-8). A name pasted into a shell
+    /// unquoted then still finds the unit, unless it had to carry such an escape.
     /// </summary>
-    public static string Escape(string text)
+    public static string ReadablePart(string text)
     {
         var escaped = new StringBuilder(text.Length);
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        for (int i = 0; i < bytes.Length; i++)
+        foreach (byte b in Encoding.UTF8.GetBytes(text))
         {
-            byte b = bytes[i];
-            bool keep = b < 0x80 && (char.IsAsciiLetterOrDigit((char)b) || b is (byte)':' or (byte)'_' || (b == '.' && i > 0));
-            if (b == '/')
-                escaped.Append('-');
-            else if (keep)
+            if (b < 0x80 && (char.IsAsciiLetterOrDigit((char)b) || b is (byte)':' or (byte)'-' or (byte)'_' or (byte)'.'))
                 escaped.Append((char)b);
             else
                 escaped.Append(@"\x").Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
@@ -100,26 +96,8 @@ internal static class UnitName
         return escaped.ToString();
     }
 
-    /// <summary>Reverses <see cref="Escape"/> ('-' back to '/', \xNN back to its byte).</summary>
-    public static string Unescape(string part)
-    {
-        var bytes = new List<byte>(part.Length);
-        for (int i = 0; i < part.Length; i++)
-        {
-            if (part[i] == '\\' && i + 3 < part.Length && part[i + 1] == 'x'
-                && byte.TryParse(part.AsSpan(i + 2, 2), System.Globalization.NumberStyles.AllowHexSpecifier, null, out byte b))
-            {
-                bytes.Add(b);
-                i += 3;
-            }
-            else
-                bytes.AddRange(Encoding.UTF8.GetBytes(part[i] == '-' ? "/" : part[i].ToString()));
-        }
-        return Encoding.UTF8.GetString(bytes.ToArray());
-    }
-
     /// <summary>
-    /// A fresh name <c>outlive-NAME-RANDOM.TYPE</c> for a transient unit: NAME escaped (and cut so the
+    /// A fresh name <c>outlive-NAME-RANDOM.TYPE</c> for a transient unit: NAME kept readable (<see cref="ReadablePart"/>, cut so the
     /// whole stays within <see cref="MaxLength"/>), RANDOM 8 hex digits so two starts never collide.
     /// </summary>
     public static string CreateTransient(string name, string type = "scope")
@@ -128,7 +106,7 @@ internal static class UnitName
             throw new ArgumentException($"unknown unit type '{type}'", nameof(type));
         string random = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         // '.' is a valid character but ".." is refused by Validate, so the second dot of a pair is escaped.
-        string escaped = Escape(name).Replace("..", @".\x2e");
+        string escaped = ReadablePart(name).Replace("..", @".\x2e");
         int room = MaxLength - "outlive--".Length - random.Length - type.Length - 1;
         if (escaped.Length > room)
         {

@@ -88,7 +88,7 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
             Assert.Equal(1, run.ExitCode);
             Assert.Contains("injected failure at 'unit-started'", run.Stderr, StringComparison.Ordinal);
             Assert.Empty(await RunningWithMarkerAsync(marker));
-            Assert.Equal(9, (await OutliveAsync(null, "status", "forker", "--state-dir", StateDir)).ExitCode);
+            Assert.Equal(4, (await OutliveAsync(null, "status", "forker", "--state-dir", StateDir)).ExitCode);
         }
         finally
         {

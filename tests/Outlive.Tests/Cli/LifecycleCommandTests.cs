@@ -93,11 +93,11 @@ public class LifecycleCommandTests
         Assert.Equal(0, killed.ExitCode);
         Assert.StartsWith($"killed stubborn (pid {child.Pid})", killed.Stdout, StringComparison.Ordinal);
         Assert.False(child.IsAlive());
-        Assert.Equal(9, registry.Outlive("status", "stubborn").ExitCode);
+        Assert.Equal(4, registry.Outlive("status", "stubborn").ExitCode);
     }
 
     [Fact]
-    public void Status_exits_0_for_a_running_child_3_for_an_exited_one_and_9_for_an_unknown_name()
+    public void Status_uses_LSB_codes_0_running_3_exited_1_exited_with_its_pid_file_left_and_4_unknown_name()
     {
         using var registry = new CliRegistry();
         var child = registry.Run("svc");
@@ -111,8 +111,27 @@ public class LifecycleCommandTests
         Assert.Equal(3, registry.Outlive("status", "svc").ExitCode);
 
         var missing = registry.Outlive("status", "nope");
-        Assert.Equal(9, missing.ExitCode);
+        Assert.Equal(4, missing.ExitCode);
         Assert.Equal($"outlive: no child named 'nope' in {registry.StateDir}; see 'outlive ps'\n", missing.Stderr);
+
+        // LSB 1: "program is dead and /var/run pid file exists".
+        string pidFile = registry.PathOf("dead.pid");
+        var dead = registry.Run("dead", ["sleep", "1000"], pidFile);
+        Children.Kill(dead);
+        Assert.True(Children.WaitUntil(() => !dead.IsAlive(), TimeSpan.FromSeconds(5)));
+        Assert.True(File.Exists(pidFile));
+        Assert.Equal(1, registry.Outlive("status", "dead").ExitCode);
+    }
+
+    [Fact]
+    public void Stop_of_an_unknown_name_exits_5_as_systemctl_stop_does()
+    {
+        using var registry = new CliRegistry();
+
+        var stop = registry.Outlive("stop", "nope");
+
+        Assert.Equal(5, stop.ExitCode);
+        Assert.Equal($"outlive: no child named 'nope' in {registry.StateDir}; see 'outlive ps'\n", stop.Stderr);
     }
 
     [Fact]
@@ -123,7 +142,7 @@ public class LifecycleCommandTests
         var entry = Assert.Single(registry.Ps());
         Assert.Equal(
             ["schemaVersion", "name", "pid", "startTimeTicks", "bootId", "strategy", "unit", "command", "cwd", "stdoutPath",
-             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "state", "uptimeSeconds"],
+             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "state", "exit", "uptimeSeconds"],
             entry.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Number, entry.GetProperty("uptimeSeconds").ValueKind);
         Assert.Equal(["sleep", "1000"], entry.GetProperty("command").EnumerateArray().Select(a => a.GetString()));
