@@ -108,4 +108,17 @@ public sealed class FixUnitBedTests(SystemdBedFixture fixture)
             await bed.RunOutliveAsync("fix-unit", "--revert", Restarted);
         }
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task Fix_unit_of_a_unit_that_does_not_exist_writes_nothing_and_says_so()
+    {
+        SystemdBed bed = fixture.Bed;
+
+        BedCommandResult fix = await bed.RunOutliveAsync("fix-unit", "typo-of-mine.service");
+
+        Assert.Equal(ExitCodes.NotFound, fix.ExitCode);
+        Assert.Contains("typo-of-mine.service does not exist (systemd says not-found)", fix.Stderr, StringComparison.Ordinal);
+        Assert.Null(bed.TryReadFile("/etc/systemd/system/typo-of-mine.service.d/50-outlive.conf"));
+        Assert.NotEqual(0, (await bed.RunAsync("test", "-e", "/etc/systemd/system/typo-of-mine.service.d")).ExitCode);
+    }
 }

@@ -133,4 +133,26 @@ public sealed class LifecycleBedTests(SystemdBedFixture fixture)
             await bed.RunAsync("rm", "-rf", _stateDir);
         }
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task Stop_with_a_graceful_signal_sends_that_signal_alone_and_waits_for_the_unit_to_end()
+    {
+        SystemdBed bed = fixture.Bed;
+        string log = $"/run/graceful-{Guid.NewGuid():N}.log";
+        (_, string unit) = await RunAsync("scope", "graceful", "sh", "-c",
+            $"trap 'echo term >> {log}' TERM; trap 'echo int >> {log}; sleep 1; exit 0' INT; while :; do sleep 0.1; done");
+        try
+        {
+            var stop = await Outlive("stop", "graceful", "--signal", "INT", "--timeout", "30s");
+
+            Assert.True(stop.ExitCode == 0, stop.ToString());
+            Assert.Equal("int\n", bed.TryReadFile(log));
+            Assert.Contains((await bed.RunAsync("systemctl", "is-active", unit)).Stdout.Trim(), new[] { "inactive", "unknown" });
+        }
+        finally
+        {
+            await bed.RunAsync("systemctl", "stop", unit);
+            await bed.RunAsync("rm", "-rf", _stateDir, log);
+        }
+    }
 }
