@@ -50,9 +50,28 @@ internal static partial class TransientUnitStart
             UnitProperty.ExecStart(prepared.Request.ExecutablePath, [.. prepared.Request.Argv.Select(ArgumentText)]),
             UnitProperty.WorkingDirectory(prepared.Request.WorkingDirectory ?? Environment.CurrentDirectory),
             UnitProperty.Environment(prepared.Request.Environment.Select(CarriedAssignment).OfType<string>()),
-            Output(info.StandardOutput, UnitProperty.StandardOutputAppendTo, UnitProperty.StandardOutputToJournal),
-            Output(info.StandardError, UnitProperty.StandardErrorAppendTo, UnitProperty.StandardErrorToJournal),
         ];
+        // Output files are opened here, with the child's credentials (never systemd's: root would open a path the child's
+        // user controls), created 0640 less the umask, and handed to systemd as fds.
+        var opened = new List<int>(2);
+        try
+        {
+            properties.Add(Output(prepared, info.StandardOutput, "standard output", opened, UnitProperty.StandardOutputFileDescriptor, UnitProperty.StandardOutputToJournal));
+            properties.Add(info.StandardError.Kind == OutputKind.File && info.StandardError == info.StandardOutput
+                ? UnitProperty.StandardErrorFileDescriptor(opened[0])
+                : Output(prepared, info.StandardError, "standard error", opened, UnitProperty.StandardErrorFileDescriptor, UnitProperty.StandardErrorToJournal));
+            return await StartAsync(systemd, unit, properties, info, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (int fd in opened)
+                Libc.close(fd);
+        }
+    }
+
+    private static async Task<UnitStatus?> StartAsync(
+        DBusClient systemd, string unit, List<UnitProperty> properties, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
+    {
         if (info.User is { } user)
             properties.Add(UnitProperty.User(user));
         if (info.Group is { } group)
@@ -78,8 +97,15 @@ internal static partial class TransientUnitStart
     }
 
     /// <summary>Journal by default: systemd captures a service's output, /dev/null would throw it away.</summary>
-    private static UnitProperty Output(OutputTarget target, Func<string, UnitProperty> toFile, Func<UnitProperty> toJournal) =>
-        target.Kind == OutputKind.File ? toFile(target.Path!) : toJournal();
+    private static UnitProperty Output(
+        DetachedSpawn.Prepared prepared, OutputTarget target, string stream, List<int> opened, Func<int, UnitProperty> toFd, Func<UnitProperty> toJournal)
+    {
+        if (target.Kind != OutputKind.File)
+            return toJournal();
+        int fd = DetachedSpawn.WithChildCredentials(prepared, () => NativeSpawn.OpenOutput(target, stream));
+        opened.Add(fd);
+        return toFd(fd);
+    }
 
     private static string Describe(DetachedStartInfo info) => "outlive: " + string.Join(' ', info.CommandText);
 

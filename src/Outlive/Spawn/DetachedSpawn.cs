@@ -52,10 +52,7 @@ internal static class DetachedSpawn
     /// <summary>Spawns <paramref name="request"/> with the prepared credentials and captures the child's identity.</summary>
     internal static (int Pid, ProcessIdentity Identity) Launch(Prepared prepared, NativeSpawn.Request request)
     {
-        int errno;
-        int pid = prepared.User is null && prepared.Gid is null && prepared.Umask is null
-            ? NativeSpawn.Spawn(request, out errno)
-            : SpawnOnOwnThread(request, prepared.User, prepared.Gid, prepared.Umask, out errno);
+        (int pid, int errno) = WithChildCredentials(prepared, () => (NativeSpawn.Spawn(request, out int error), error));
         if (pid < 0)
             throw FromErrno(errno, request.ExecutablePath, prepared.Info);
 
@@ -64,13 +61,17 @@ internal static class DetachedSpawn
     }
 
     /// <summary>
-    /// umask, uid and gid are per-thread in the kernel (after unshare(CLONE_FS) for the umask), and
-    /// posix_spawn's child copies them from the calling thread; a throwaway thread keeps the rest of the
-    /// process untouched, and nothing has to be restored.
+    /// Runs <paramref name="action"/> with the child's uid, gid, groups and umask: what it opens or spawns, it does as
+    /// the child would. umask, uid and gid are per-thread in the kernel (after unshare(CLONE_FS) for the umask), and
+    /// posix_spawn's child copies them from the calling thread; a throwaway thread keeps the rest of the process
+    /// untouched, and nothing has to be restored. Without any of them, runs on the calling thread.
     /// </summary>
-    private static int SpawnOnOwnThread(NativeSpawn.Request request, Libc.UserEntry? user, uint? gid, int? umask, out int errno)
+    internal static T WithChildCredentials<T>(Prepared prepared, Func<T> action)
     {
-        int pid = -1, error = 0;
+        if (prepared.User is null && prepared.Gid is null && prepared.Umask is null)
+            return action();
+        (Libc.UserEntry? user, uint? gid, int? umask) = (prepared.User, prepared.Gid, prepared.Umask);
+        T result = default!;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
@@ -86,20 +87,19 @@ internal static class DetachedSpawn
                     SwitchThreadCredentials(u, gid ?? u.Gid);
                 else if (gid is { } g)
                     CheckCredentialCall(Libc.ThreadSetResGid(g), $"gid {g}");
-                pid = NativeSpawn.Spawn(request, out error);
+                result = action();
             }
             catch (Exception e)
             {
                 failure = e;
             }
         })
-        { IsBackground = true, Name = "outlive-spawn-as" };
+        { IsBackground = true, Name = "outlive-as-child" };
         thread.Start();
         thread.Join();
         if (failure is not null)
             throw failure;
-        errno = error;
-        return pid;
+        return result;
     }
 
     private static unsafe void SwitchThreadCredentials(Libc.UserEntry user, uint gid)

@@ -104,10 +104,11 @@ public class UnitPropertyTests
     }
 
     [Fact]
-    public void Append_output_uses_systemds_bus_property_names()
+    public void Output_files_go_to_systemd_as_fds_under_its_bus_property_names()
     {
-        Assert.Equal("StandardOutputFileToAppend", UnitProperty.StandardOutputAppendTo("/var/log/x").Name);
-        Assert.Equal("StandardErrorFileToAppend", UnitProperty.StandardErrorAppendTo("/var/log/x").Name);
+        Assert.Equal("StandardOutputFileDescriptor", UnitProperty.StandardOutputFileDescriptor(1).Name);
+        Assert.Equal("StandardErrorFileDescriptor", UnitProperty.StandardErrorFileDescriptor(2).Name);
+        Assert.Equal("h", UnitProperty.StandardOutputFileDescriptor(1).Signature);
         Assert.Equal("au", UnitProperty.Pids(1, 2).Signature);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Outlive.Interop;
 using Tmds.DBus.Protocol;
 
 namespace Outlive.Systemd.DBus;
@@ -51,11 +52,10 @@ internal abstract record UnitProperty(string Name)
 
     public static UnitProperty Group(string group) => new StringProperty("Group", group);
 
-    /// <summary><c>StandardOutput=append:PATH</c>; on the bus it is its own property, StandardOutputFileToAppend.</summary>
-    public static UnitProperty StandardOutputAppendTo(string path) => new StringProperty("StandardOutputFileToAppend", path);
+    /// <summary>An fd systemd uses as the service's stdout (opened by Outlive, with the child's credentials).</summary>
+    public static UnitProperty StandardOutputFileDescriptor(int fd) => new FileDescriptorProperty("StandardOutputFileDescriptor", fd);
 
-    /// <summary><c>StandardError=append:PATH</c> (StandardErrorFileToAppend on the bus).</summary>
-    public static UnitProperty StandardErrorAppendTo(string path) => new StringProperty("StandardErrorFileToAppend", path);
+    public static UnitProperty StandardErrorFileDescriptor(int fd) => new FileDescriptorProperty("StandardErrorFileDescriptor", fd);
 
     public static UnitProperty StandardOutputToJournal() => new StringProperty("StandardOutput", "journal");
 
@@ -78,6 +78,20 @@ sealed record StringProperty(string Name, string Value) : UnitProperty(Name)
     public override string Signature => "s";
 
     internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantString(Value);
+}
+
+/// <summary>An fd, passed with the message (SCM_RIGHTS); each message gets its own duplicate, which it then owns and closes.</summary>
+sealed record FileDescriptorProperty(string Name, int Fd) : UnitProperty(Name)
+{
+    public override string Signature => "h";
+
+    internal override void WriteVariant(ref MessageWriter writer)
+    {
+        int copy = Libc.fcntl(Fd, Libc.F_DUPFD_CLOEXEC, 3);
+        if (copy < 0)
+            throw new ChildStartException($"cannot pass an output file to systemd: {Libc.StrError(System.Runtime.InteropServices.Marshal.GetLastPInvokeError())}", System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        writer.WriteVariantHandle(new Microsoft.Win32.SafeHandles.SafeFileHandle(copy, ownsHandle: true));
+    }
 }
 
 sealed record UInt32Property(string Name, uint Value) : UnitProperty(Name)
