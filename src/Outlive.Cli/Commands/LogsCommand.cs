@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+using Outlive.Interop;
+using Outlive.Registry;
 
 namespace Outlive.Cli.Commands;
 
@@ -29,17 +32,17 @@ internal static class LogsCommand
                 throw new UsageException($"--lines {count} is negative: give a number of lines, e.g. -n 50");
             RegisteredChild entry = await StateDirOption.OpenRegistry(parse).GetAsync(parse.GetValue(target)!, cancellationToken);
             bool toJournal = entry.Strategy == EscapeStrategy.Service && entry.Unit is not null && (entry.StandardOutputPath is null || entry.StandardErrorPath is null);
-            var files = new List<(string Path, Stream To)>();
+            var files = new List<(string Path, string? Identity, Stream To)>();
             if (entry.StandardOutputPath is not null)
-                files.Add((entry.StandardOutputPath, Console.OpenStandardOutput()));
+                files.Add((entry.StandardOutputPath, entry.Entry.StdoutFile, Console.OpenStandardOutput()));
             if (entry.StandardErrorPath is not null && entry.StandardErrorPath != entry.StandardOutputPath)
-                files.Add((entry.StandardErrorPath, Console.OpenStandardError()));
+                files.Add((entry.StandardErrorPath, entry.Entry.StderrFile, Console.OpenStandardError()));
             if (files.Count == 0 && !toJournal)
                 throw new ChildNotFoundException(
                     $"'{entry.Name}' has no output to show: it was started without --stdout/--stderr (output went to /dev/null); restart it with --stdout FILE");
 
             using Process? journal = toJournal ? StartJournalctl(entry, count, parse.GetValue(follow)) : null;
-            var positions = files.Select(f => Tail(f.Path, count, f.To)).ToArray();
+            var positions = files.Select(f => Tail(f.Path, f.Identity, count, f.To)).ToArray();
             if (parse.GetValue(follow))
             {
                 try
@@ -48,7 +51,7 @@ internal static class LogsCommand
                     {
                         await Task.Delay(FollowPoll, cancellationToken);
                         for (int i = 0; i < files.Count; i++)
-                            positions[i] = CopyNew(files[i].Path, positions[i], files[i].To);
+                            positions[i] = CopyNew(files[i].Path, files[i].Identity, positions[i], files[i].To);
                     }
                 }
                 catch (OperationCanceledException)
@@ -73,7 +76,8 @@ internal static class LogsCommand
     /// </summary>
     private static Process StartJournalctl(RegisteredChild entry, int count, bool follow)
     {
-        var psi = new ProcessStartInfo("journalctl") { UseShellExecute = false };
+        // setpriv --pdeathsig: journalctl -f goes when outlive does, even after a SIGKILL that leaves no time to stop it.
+        var psi = new ProcessStartInfo("setpriv") { UseShellExecute = false, ArgumentList = { "--pdeathsig", "KILL", "--", "journalctl" } };
         if (entry.Manager == ManagerKind.User)
             psi.ArgumentList.Add("--user");
         foreach (string arg in new[] { "-u", entry.Unit!, "-n", count.ToString(CultureInfo.InvariantCulture), "--no-pager", "-o", "cat" })
@@ -86,14 +90,14 @@ internal static class LogsCommand
         }
         catch (Win32Exception e)
         {
-            throw new SystemdUnavailableException($"cannot run journalctl to read {entry.Unit}'s output ({e.Message}); install systemd's journalctl");
+            throw new SystemdUnavailableException($"cannot run setpriv and journalctl to read {entry.Unit}'s output ({e.Message}); install util-linux and systemd's journalctl");
         }
     }
 
     /// <summary>Writes the last <paramref name="count"/> lines of <paramref name="path"/>; returns where the file ended.</summary>
-    private static long Tail(string path, int count, Stream to)
+    private static long Tail(string path, string? identity, int count, Stream to)
     {
-        using var file = OpenOrNull(path);
+        using var file = OpenOrNull(path, identity);
         if (file is null)
             return 0;
         long end = file.Length;
@@ -124,9 +128,9 @@ internal static class LogsCommand
     }
 
     /// <summary>Writes what was appended since <paramref name="position"/>; a truncated file is read again from its start.</summary>
-    private static long CopyNew(string path, long position, Stream to)
+    private static long CopyNew(string path, string? identity, long position, Stream to)
     {
-        using var file = OpenOrNull(path);
+        using var file = OpenOrNull(path, identity);
         if (file is null)
             return 0;
         long end = file.Length;
@@ -151,15 +155,32 @@ internal static class LogsCommand
         to.Flush();
     }
 
-    private static FileStream? OpenOrNull(string path)
+    /// <summary>
+    /// Opens a child's output file for reading the way a file its user controls must be: never through a symlink, never
+    /// blocking on a FIFO, only a regular file, and only the very file the child was given (its inode, recorded at the
+    /// start), so root's `logs` cannot be turned into a reader of another file. Null when it does not exist (yet).
+    /// </summary>
+    private static FileStream? OpenOrNull(string path, string? identity)
     {
-        try
+        SafeFileHandle? file = SecureFiles.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, 0, out int errno);
+        if (file is null)
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return errno switch
+            {
+                Libc.ENOENT => null, // nothing written yet
+                Libc.ELOOP => throw new PermissionDeniedException($"{path} is a symlink now, not the file the child writes: refused; remove it"),
+                _ => throw new OutliveIOException($"cannot open {path}: {Libc.StrError(errno)}"),
+            };
         }
-        catch (FileNotFoundException)
+        Libc.Statx stat = SecureFiles.Stat(file, path);
+        string? refusal = stat.FileType != Libc.S_IFREG ? "is not a regular file"
+            : identity is not null && SecureFiles.IdentityOf(stat) != identity ? "is not the file the child was given (it was replaced since)"
+            : null;
+        if (refusal is not null)
         {
-            return null; // nothing written yet
+            file.Dispose();
+            throw new PermissionDeniedException($"{path} {refusal}: refused; remove it");
         }
+        return new FileStream(file, FileAccess.Read);
     }
 }

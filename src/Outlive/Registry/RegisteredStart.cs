@@ -53,7 +53,8 @@ internal static class RegisteredStart
         public async Task ChildReadyAsync(LaunchedChild child)
         {
             var launch = new ChildLaunch(child.Identity!, child.Strategy, child.Unit, _command, _cwd,
-                start.StandardOutput.Path, start.StandardError.Path, registration.PidFile, child.Manager);
+                start.StandardOutput.Path, start.StandardError.Path, registration.PidFile, child.Manager,
+                SecureFiles.IdentityOf(start.StandardOutput.Path), SecureFiles.IdentityOf(start.StandardError.Path));
             if (registration.PidFile is not null)
                 PidFile.Write(registration.PidFile, child.Pid);
             RegistryEntry entry;

@@ -22,6 +22,8 @@ namespace Outlive.Registry;
 /// startedAtUtc    string    ISO 8601 UTC time of the start, e.g. "2026-11-25T12:00:00.0000000Z"
 /// manager         string?   the systemd manager that owns unit: "system" or "user"; null for setsid
 ///                           (added later, so may be missing: then "system" for root's entries, else "user")
+/// stdoutFile      string?   "MAJOR:MINOR:INODE" of the stdout file when the child started: `logs` reads only that file
+/// stderrFile      string?   the same for stderr (both added later, so may be missing: then not checked)
 /// </code>
 /// </summary>
 internal sealed record RegistryEntry(
@@ -39,7 +41,9 @@ internal sealed record RegistryEntry(
     [property: JsonPropertyName("pidFile")] string? PidFile,
     [property: JsonPropertyName("startedByUid")] uint StartedByUid,
     [property: JsonPropertyName("startedAtUtc")] DateTime StartedAtUtc,
-    [property: JsonPropertyName("manager")] ManagerKind? Manager = null)
+    [property: JsonPropertyName("manager")] ManagerKind? Manager = null,
+    [property: JsonPropertyName("stdoutFile")] string? StdoutFile = null,
+    [property: JsonPropertyName("stderrFile")] string? StderrFile = null)
 {
     public const int CurrentSchemaVersion = 1;
 
@@ -57,7 +61,9 @@ internal sealed record ChildLaunch(
     string? StdoutPath,
     string? StderrPath,
     string? PidFile,
-    ManagerKind? Manager = null);
+    ManagerKind? Manager = null,
+    string? StdoutFile = null,
+    string? StderrFile = null);
 
 /// <summary>An entry file that could not be used, and why (one line).</summary>
 internal sealed record RegistryProblem(string Path, string Reason);

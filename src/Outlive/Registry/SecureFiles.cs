@@ -23,6 +23,13 @@ internal static class SecureFiles
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>"MAJOR:MINOR:INODE" of the file at <paramref name="path"/> (not following a symlink); null when there is none.</summary>
+    internal static string? IdentityOf(string? path) =>
+        path is not null && LStat(path) is { } stat ? IdentityOf(stat) : null;
+
+    internal static string IdentityOf(Libc.Statx stat) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stat.DevMajor}:{stat.DevMinor}:{stat.Inode}");
+
     internal static SafeFileHandle Open(string path, int flags, uint mode) =>
         TryOpen(path, flags, mode, out int errno) ?? throw Failure(path, "open", errno);
 

@@ -155,4 +155,35 @@ public sealed class LifecycleBedTests(SystemdBedFixture fixture)
             await bed.RunAsync("rm", "-rf", _stateDir, log);
         }
     }
+
+    [Fact(Timeout = 300_000)]
+    public async Task Logs_follow_killed_with_SIGKILL_leaves_no_journalctl_behind()
+    {
+        SystemdBed bed = fixture.Bed;
+        (_, string unit) = await RunAsync("service", "chatty", "sh", "-c", "while :; do echo tick; sleep 0.2; done");
+        string pidFile = $"/run/logs-follow-{Guid.NewGuid():N}.pid";
+        try
+        {
+            Task<BedCommandResult> follow = bed.RunAsync(["sh", "-c",
+                $"env DOTNET_ROOT={RepoLayout.DotnetRoot} {Cli} logs chatty -f --state-dir {_stateDir} > /dev/null & echo $! > {pidFile}; wait"], TimeSpan.FromMinutes(1));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await bed.RunAsync("pgrep", "-x", "journalctl")).ExitCode != 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "journalctl -f never started");
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            await bed.RunCheckedAsync("sh", "-c", $"kill -KILL $(cat {pidFile})");
+            await follow;
+            await Task.Delay(1000, TestContext.Current.CancellationToken);
+
+            Assert.Equal("", (await bed.RunAsync("pgrep", "-x", "journalctl")).Stdout.Trim());
+        }
+        finally
+        {
+            await bed.RunAsync("pkill", "-x", "journalctl");
+            await bed.RunAsync("systemctl", "stop", unit);
+            await bed.RunAsync("rm", "-rf", _stateDir, pidFile);
+        }
+    }
 }
