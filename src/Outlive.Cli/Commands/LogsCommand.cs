@@ -42,7 +42,9 @@ internal static class LogsCommand
                     $"'{entry.Name}' has no output to show: it was started without --stdout/--stderr (output went to /dev/null); restart it with --stdout FILE");
 
             using Process? journal = toJournal ? StartJournalctl(entry, count, parse.GetValue(follow)) : null;
-            var positions = files.Select(f => Tail(f.Path, f.Identity, count, f.To)).ToArray();
+            // Root reading the files of a child that runs as another user opens them as that user: no more privilege than hers.
+            uint? asUser = Environment.IsPrivilegedProcess && entry.Entry.ChildUid is { } uid and not 0 ? uid : null;
+            var positions = files.Select(f => Tail(f.Path, f.Identity, asUser, count, f.To)).ToArray();
             if (parse.GetValue(follow))
             {
                 try
@@ -51,7 +53,7 @@ internal static class LogsCommand
                     {
                         await Task.Delay(FollowPoll, cancellationToken);
                         for (int i = 0; i < files.Count; i++)
-                            positions[i] = CopyNew(files[i].Path, files[i].Identity, positions[i], files[i].To);
+                            positions[i] = CopyNew(files[i].Path, files[i].Identity, asUser, positions[i], files[i].To);
                     }
                 }
                 catch (OperationCanceledException)
@@ -95,9 +97,9 @@ internal static class LogsCommand
     }
 
     /// <summary>Writes the last <paramref name="count"/> lines of <paramref name="path"/>; returns where the file ended.</summary>
-    private static long Tail(string path, string? identity, int count, Stream to)
+    private static long Tail(string path, string? identity, uint? asUser, int count, Stream to)
     {
-        using var file = OpenOrNull(path, identity);
+        using var file = Open(path, identity, asUser);
         if (file is null)
             return 0;
         long end = file.Length;
@@ -128,9 +130,9 @@ internal static class LogsCommand
     }
 
     /// <summary>Writes what was appended since <paramref name="position"/>; a truncated file is read again from its start.</summary>
-    private static long CopyNew(string path, string? identity, long position, Stream to)
+    private static long CopyNew(string path, string? identity, uint? asUser, long position, Stream to)
     {
-        using var file = OpenOrNull(path, identity);
+        using var file = Open(path, identity, asUser);
         if (file is null)
             return 0;
         long end = file.Length;
@@ -154,6 +156,9 @@ internal static class LogsCommand
         }
         to.Flush();
     }
+
+    private static FileStream? Open(string path, string? identity, uint? asUser) =>
+        asUser is { } uid ? Outlive.Spawn.DetachedSpawn.AsUser(uid, () => OpenOrNull(path, identity)) : OpenOrNull(path, identity);
 
     /// <summary>
     /// Opens a child's output file for reading the way a file its user controls must be: never through a symlink, never

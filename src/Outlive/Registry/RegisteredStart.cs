@@ -54,7 +54,8 @@ internal static class RegisteredStart
         {
             var launch = new ChildLaunch(child.Identity!, child.Strategy, child.Unit, _command, _cwd,
                 start.StandardOutput.Path, start.StandardError.Path, registration.PidFile, child.Manager,
-                SecureFiles.IdentityOf(start.StandardOutput.Path), SecureFiles.IdentityOf(start.StandardError.Path));
+                SecureFiles.IdentityOf(start.StandardOutput.Path), SecureFiles.IdentityOf(start.StandardError.Path),
+                start.User is { } user ? Libc.LookupUser(user)?.Uid : null);
             if (registration.PidFile is not null)
                 PidFile.Write(registration.PidFile, child.Pid);
             RegistryEntry entry;

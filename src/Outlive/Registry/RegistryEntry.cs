@@ -24,6 +24,8 @@ namespace Outlive.Registry;
 ///                           (added later, so may be missing: then "system" for root's entries, else "user")
 /// stdoutFile      string?   "MAJOR:MINOR:INODE" of the stdout file when the child started: `logs` reads only that file
 /// stderrFile      string?   the same for stderr (both added later, so may be missing: then not checked)
+/// childUid        uint32?   the uid the child runs as when it is not the starter's (run --user): `logs` opens its
+///                           files as that user
 /// </code>
 /// </summary>
 internal sealed record RegistryEntry(
@@ -43,7 +45,8 @@ internal sealed record RegistryEntry(
     [property: JsonPropertyName("startedAtUtc")] DateTime StartedAtUtc,
     [property: JsonPropertyName("manager")] ManagerKind? Manager = null,
     [property: JsonPropertyName("stdoutFile")] string? StdoutFile = null,
-    [property: JsonPropertyName("stderrFile")] string? StderrFile = null)
+    [property: JsonPropertyName("stderrFile")] string? StderrFile = null,
+    [property: JsonPropertyName("childUid")] uint? ChildUid = null)
 {
     public const int CurrentSchemaVersion = 1;
 
@@ -63,7 +66,8 @@ internal sealed record ChildLaunch(
     string? PidFile,
     ManagerKind? Manager = null,
     string? StdoutFile = null,
-    string? StderrFile = null);
+    string? StderrFile = null,
+    uint? ChildUid = null);
 
 /// <summary>An entry file that could not be used, and why (one line).</summary>
 internal sealed record RegistryProblem(string Path, string Reason);

@@ -66,11 +66,24 @@ internal static class DetachedSpawn
     /// posix_spawn's child copies them from the calling thread; a throwaway thread keeps the rest of the process
     /// untouched, and nothing has to be restored. Without any of them, runs on the calling thread.
     /// </summary>
-    internal static T WithChildCredentials<T>(Prepared prepared, Func<T> action)
+    internal static T WithChildCredentials<T>(Prepared prepared, Func<T> action) =>
+        OnThreadAs(prepared.User, prepared.Gid, prepared.Umask, action);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> as user <paramref name="uid"/> (its gid and groups too): a file that user controls
+    /// is opened with no more privilege than that user has.
+    /// </summary>
+    internal static T AsUser<T>(uint uid, Func<T> action)
     {
-        if (prepared.User is null && prepared.Gid is null && prepared.Umask is null)
+        Libc.UserEntry user = Libc.LookupUser(uid.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            ?? new Libc.UserEntry(uid.ToString(System.Globalization.CultureInfo.InvariantCulture), uid, uid, "/");
+        return OnThreadAs(user, null, null, action);
+    }
+
+    private static T OnThreadAs<T>(Libc.UserEntry? user, uint? gid, int? umask, Func<T> action)
+    {
+        if (user is null && gid is null && umask is null)
             return action();
-        (Libc.UserEntry? user, uint? gid, int? umask) = (prepared.User, prepared.Gid, prepared.Umask);
         T result = default!;
         Exception? failure = null;
         var thread = new Thread(() =>

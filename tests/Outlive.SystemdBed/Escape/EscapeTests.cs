@@ -87,7 +87,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         const string tag = "user-manager";
         await Bed.RunCheckedAsync("useradd", "-m", "-u", "1500", user);
         await Bed.RunCheckedAsync("loginctl", "enable-linger", user);
-        await WaitAsync(async () => (await Bed.RunAsync("systemctl", "is-active", "user@1500.service")).Stdout.Trim() == "active");
+        await BedWait.UntilAsync(async () => (await Bed.RunAsync("systemctl", "is-active", "user@1500.service")).Stdout.Trim() == "active");
         Bed.WriteFile($"/etc/systemd/user/{tag}.service", RunOnceUnit(tag, "control-group", "-- sleep 100003"));
         string[] asUser = ["setpriv", "--reuid", "1500", "--regid", "1500", "--init-groups", "env", "XDG_RUNTIME_DIR=/run/user/1500",
             "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1500/bus", "systemctl", "--user"];
@@ -128,7 +128,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
                 """,
         });
         await Bed.RunCheckedAsync("systemctl", "start", unit);
-        await WaitAsync(() => Task.FromResult((Bed.TryReadFile(started) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 5));
+        await BedWait.UntilAsync(() => Task.FromResult((Bed.TryReadFile(started) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 5));
         await Bed.RunCheckedAsync("systemctl", "stop", unit);
 
         JsonElement[] children = [.. (Bed.TryReadFile(started) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Json)];
@@ -155,7 +155,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         BedCommandResult run = await Bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", "/bin/sh", "-c", script], TimeSpan.FromMinutes(3));
         Assert.True(run.ExitCode == 0, run.ToString());
 
-        await WaitAsync(async () => (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect*")).Trim().Length == 0);
+        await BedWait.UntilAsync(async () => (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect*")).Trim().Length == 0);
         Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", "outlive-collect*")).Trim());
     }
 
@@ -170,7 +170,7 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         string unit = Json(run.Stdout).GetProperty("unit").GetString()!;
         try
         {
-            await WaitAsync(() => Task.FromResult(Bed.TryReadFile(output) is { } text && text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2));
+            await BedWait.UntilAsync(() => Task.FromResult(Bed.TryReadFile(output) is { } text && text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2));
             Assert.Equal("0027\nyes\n", Bed.TryReadFile(output));
         }
         finally
@@ -194,15 +194,5 @@ public sealed class EscapeTests(SystemdBedFixture fixture)
         Assert.Contains("--escape scope", line, StringComparison.Ordinal);
         // Nothing registered, and the failed unit was reset rather than left behind.
         Assert.Equal("", (await Bed.RunCheckedAsync("systemctl", "list-units", "--all", "--no-legend", $"outlive-{program}-*")).Trim());
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the bed");
-            await Task.Delay(200);
-        }
     }
 }

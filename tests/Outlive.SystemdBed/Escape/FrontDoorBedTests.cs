@@ -28,7 +28,7 @@ public sealed class FrontDoorBedTests(SystemdBedFixture fixture)
 
     private async Task<JsonElement> ResultAsync(string tag)
     {
-        await WaitAsync(() => Task.FromResult(Bed.TryReadFile($"{Outputs}/{tag}.rc") is not null));
+        await BedWait.UntilAsync(() => Task.FromResult(Bed.TryReadFile($"{Outputs}/{tag}.rc") is not null));
         int exitCode = int.Parse(Bed.TryReadFile($"{Outputs}/{tag}.rc")!.Trim(), CultureInfo.InvariantCulture);
         Assert.True(exitCode == 0, $"library-caller exited {exitCode}: {Bed.TryReadFile($"{Outputs}/{tag}.err")}");
         return JsonDocument.Parse(Bed.TryReadFile($"{Outputs}/{tag}.out")!).RootElement.Clone();
@@ -94,11 +94,11 @@ public sealed class FrontDoorBedTests(SystemdBedFixture fixture)
         try
         {
             await Bed.RunCheckedAsync("systemctl", "start", "--no-block", $"{tag}.service");
-            await WaitAsync(() => Task.FromResult(Bed.TryReadFile(between + ".ready") is not null));
+            await BedWait.UntilAsync(() => Task.FromResult(Bed.TryReadFile(between + ".ready") is not null));
 
             await Bed.RunCheckedAsync("systemctl", "restart", "dbus.service");
             // systemd itself reconnects to the new bus; the caller's old connection is dead.
-            await WaitAsync(async () => (await Bed.RunAsync("busctl", "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+            await BedWait.UntilAsync(async () => (await Bed.RunAsync("busctl", "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                 "org.freedesktop.DBus.Peer", "Ping")).ExitCode == 0);
             Bed.WriteFile(between, "");
             result = await ResultAsync(tag);
@@ -139,16 +139,6 @@ public sealed class FrontDoorBedTests(SystemdBedFixture fixture)
             if (unit is not null)
                 await Bed.RunAsync("systemctl", "stop", unit);
             await Bed.RunAsync("rm", "-rf", $"{Outputs}/state");
-        }
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the bed");
-            await Task.Delay(100);
         }
     }
 }

@@ -109,7 +109,7 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
                 $"env DOTNET_ROOT={RepoLayout.DotnetRoot} OUTLIVE_FAULT=pause:unit-started {RepoLayout.Cli} run --escape scope --state-dir {StateDir} --name sig -- sleep {marker} " +
                 $"> {files}/out 2> {files}/err & echo $! > {files}/pid; wait $!; echo $? > {files}/rc"], TimeSpan.FromMinutes(1));
             // The scope is up with the held child in it; outlive waits at that step.
-            await WaitAsync(async () => (await Bed.RunAsync("systemctl", "is-active", "--quiet", "outlive-sig-*")).ExitCode == 0
+            await BedWait.UntilAsync(async () => (await Bed.RunAsync("systemctl", "is-active", "--quiet", "outlive-sig-*")).ExitCode == 0
                 && (await Bed.RunAsync("systemctl", "list-units", "--state=active", "--no-legend", "outlive-sig-*")).Stdout.Trim().Length > 0);
             await Bed.RunCheckedAsync("sh", "-c", $"kill -TERM $(cat {files}/pid)");
             await run;
@@ -142,7 +142,7 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
                 $"exec env DOTNET_ROOT={RepoLayout.DotnetRoot} 'EQ=a=b' 'EMPTY=' '1NUM=one' {RepoLayout.Cli} run --escape {strategy} --state-dir {StateDir} " +
                 $"--stdout {files}/out -- sh -c 'cat /proc/$$/cmdline; echo; tr \"\\000\" \"\\n\" < /proc/$$/environ' mine '' 'x=y'"], TimeSpan.FromMinutes(1));
             Assert.True(run.ExitCode is 0 or ExitCodes.ExitedAtOnce, run.ToString());
-            await WaitAsync(() => Task.FromResult((Bed.TryReadFile($"{files}/out") ?? "").Contains("EQ=", StringComparison.Ordinal)));
+            await BedWait.UntilAsync(() => Task.FromResult((Bed.TryReadFile($"{files}/out") ?? "").Contains("EQ=", StringComparison.Ordinal)));
             string[] lines = Bed.TryReadFile($"{files}/out")!.Split('\n');
 
             // sh's own argv as systemd or the gate executed it: argv[0] "sh", then the rest untouched.
@@ -173,16 +173,6 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
         finally
         {
             await Bed.RunAsync("rm", "-rf", StateDir);
-        }
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the bed");
-            await Task.Delay(100);
         }
     }
 }

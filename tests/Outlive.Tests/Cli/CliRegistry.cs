@@ -23,9 +23,10 @@ internal sealed class CliRegistry : IDisposable
     /// <summary>Starts <c>sleep 1000</c> (or <paramref name="program"/>) under <paramref name="name"/>; returns its identity.</summary>
     public ProcessIdentity Run(string name, params string[] program) => Run(name, program, pidFile: null);
 
-    public ProcessIdentity Run(string name, string[] program, string? pidFile, string? stdout = null)
+    public ProcessIdentity Run(string name, string[] program, string? pidFile, string? stdout = null, string? user = null)
     {
-        string[] options = ["--name", name, "--json", .. pidFile is null ? Array.Empty<string>() : ["--pidfile", pidFile], .. stdout is null ? Array.Empty<string>() : ["--stdout", stdout]];
+        string[] options = ["--name", name, "--json", .. pidFile is null ? Array.Empty<string>() : ["--pidfile", pidFile],
+            .. stdout is null ? Array.Empty<string>() : ["--stdout", stdout], .. user is null ? Array.Empty<string>() : ["--user", user]];
         var result = Outlive("run", [.. options, "--", .. program.Length == 0 ? ["sleep", "1000"] : program]);
         Assert.True(result.ExitCode == 0, result.Stderr);
         using var json = JsonDocument.Parse(result.Stdout);

@@ -142,7 +142,7 @@ public class LifecycleCommandTests
         var entry = Assert.Single(registry.Ps());
         Assert.Equal(
             ["schemaVersion", "name", "pid", "startTimeTicks", "bootId", "strategy", "unit", "command", "cwd", "stdoutPath",
-             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "state", "exit", "uptimeSeconds"],
+             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "childUid", "state", "exit", "uptimeSeconds"],
             entry.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Number, entry.GetProperty("uptimeSeconds").ValueKind);
         Assert.Equal(["sleep", "1000"], entry.GetProperty("command").EnumerateArray().Select(a => a.GetString()));

@@ -66,4 +66,25 @@ public sealed class LogsHardeningTests : IDisposable
         Assert.Equal($"outlive: {log} is not the file the child was given (it was replaced since): refused; remove it\n", logs.Stderr);
         Assert.Equal("", logs.Stdout);
     }
+
+    [Fact]
+    public void Root_reads_the_output_of_a_child_that_runs_as_another_user_with_that_users_permissions()
+    {
+        Assert.SkipUnless(Environment.IsPrivilegedProcess, "starting as another user needs root");
+        string dir = _registry.PathOf("shared");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111);
+        string log = Path.Combine(dir, "nobody.log");
+        _registry.Run("theirs", ["sh", "-c", "echo mine; exec sleep 1000"], pidFile: null, stdout: log, user: "nobody");
+        Assert.True(Children.WaitUntil(() => File.Exists(log) && new FileInfo(log).Length > 0, TimeSpan.FromSeconds(10)));
+        Assert.Equal("mine\n", _registry.Outlive("logs", "theirs").Stdout);
+
+        // A file its user may not read (mode 000) is one root's logs must not read for them either.
+        File.SetUnixFileMode(log, UnixFileMode.None);
+        var logs = _registry.Outlive("logs", "theirs");
+
+        Assert.Equal(1, logs.ExitCode);
+        Assert.Equal($"outlive: cannot open {log}: Permission denied\n", logs.Stderr);
+        Assert.Equal("", logs.Stdout);
+    }
 }

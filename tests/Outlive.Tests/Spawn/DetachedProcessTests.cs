@@ -69,7 +69,7 @@ public class DetachedProcessTests
             try
             {
                 // sleep itself opens locale files for a moment at start-up: wait for its fd table to settle.
-                Children.WaitUntil(() => Children.OpenFds(child.Pid).SequenceEqual([0, 1, 2, 3]), TimeSpan.FromSeconds(5));
+                Children.WaitUntil(() => Children.OpenFds(child.Pid).SequenceEqual([0, 1, 2, 3]), TimeSpan.FromSeconds(15));
                 Assert.Equal([0, 1, 2, 3], Children.OpenFds(child.Pid));
                 Assert.Equal("/dev/null", Children.FdTarget(child.Pid, 0));
                 Assert.Equal(Children.FdTarget(Environment.ProcessId, pipe[0]), Children.FdTarget(child.Pid, 3));
