@@ -1,7 +1,7 @@
 using Outlive.Systemd;
 using Outlive.Escape;
 
-namespace Outlive.Tests.Systemd.Escape;
+namespace Outlive.Tests.Escape;
 
 public class EscapePlannerTests
 {

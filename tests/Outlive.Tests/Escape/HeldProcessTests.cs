@@ -3,7 +3,7 @@ using Outlive.Escape;
 using Outlive.Spawn;
 using Outlive.Tests.Support;
 
-namespace Outlive.Tests.Spawn;
+namespace Outlive.Tests.Escape;
 
 public class HeldProcessTests
 {
