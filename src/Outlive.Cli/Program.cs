@@ -53,7 +53,9 @@ catch (Exception e)
 
 void Interrupt(PosixSignalContext context)
 {
-    context.Cancel = true;
-    Interlocked.CompareExchange(ref signalled, context.Signal == PosixSignal.SIGINT ? 2 : 15, 0);
-    interrupted.Cancel();
+    // The first signal cancels (a start is undone); a second one, while that undo hangs, ends the process as usual.
+    bool first = Interlocked.CompareExchange(ref signalled, context.Signal == PosixSignal.SIGINT ? 2 : 15, 0) == 0;
+    context.Cancel = first;
+    if (first)
+        interrupted.Cancel();
 }

@@ -41,7 +41,7 @@ internal static class LogsCommand
                 throw new ChildNotFoundException(
                     $"'{entry.Name}' has no output to show: it was started without --stdout/--stderr (output went to /dev/null); restart it with --stdout FILE");
 
-            using Process? journal = toJournal ? StartJournalctl(entry, count, parse.GetValue(follow)) : null;
+            using Process? journal = toJournal ? await StartJournalctlAsync(entry, count, parse.GetValue(follow)) : null;
             // Root reading the files of a child that runs as another user opens them as that user: no more privilege than hers.
             uint? asUser = Environment.IsPrivilegedProcess && entry.Entry.ChildUid is { } uid and not 0 ? uid : null;
             var positions = files.Select(f => Tail(f.Path, f.Identity, asUser, count, f.To)).ToArray();
@@ -76,7 +76,7 @@ internal static class LogsCommand
     /// journalctl, not sd_journal through P/Invoke: it is already the journal's reader on every systemd machine and
     /// handles rotation, --follow and the user journal; its output is printed as is.
     /// </summary>
-    private static Process StartJournalctl(RegisteredChild entry, int count, bool follow)
+    private static async Task<Process> StartJournalctlAsync(RegisteredChild entry, int count, bool follow)
     {
         // setpriv --pdeathsig: journalctl -f goes when outlive does, even after a SIGKILL that leaves no time to stop it.
         var psi = new ProcessStartInfo("setpriv") { UseShellExecute = false, ArgumentList = { "--pdeathsig", "KILL", "--", "journalctl" } };
@@ -86,9 +86,27 @@ internal static class LogsCommand
             psi.ArgumentList.Add(arg);
         if (follow)
             psi.ArgumentList.Add("-f");
+        // PR_SET_PDEATHSIG fires when the thread that forked the child ends, not the process: start journalctl from a
+        // thread that lives exactly as long as it does, never from a pool thread that may retire while it runs.
+        var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var forker = new Thread(() =>
+        {
+            try
+            {
+                Process process = Process.Start(psi)!;
+                started.SetResult(process);
+                process.WaitForExit();
+            }
+            catch (Exception e)
+            {
+                started.TrySetException(e);
+            }
+        })
+        { IsBackground = true, Name = "outlive-journalctl" };
+        forker.Start();
         try
         {
-            return Process.Start(psi)!;
+            return await started.Task;
         }
         catch (Win32Exception e)
         {

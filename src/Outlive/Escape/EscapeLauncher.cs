@@ -20,11 +20,7 @@ internal static class EscapeLauncher
     internal static async Task<LaunchedChild> StartAsync(
         DetachedStartInfo start, EscapeOptions escape, EscapePlan plan, IStartSteps? steps, CancellationToken cancellationToken)
     {
-        // Options that would do nothing for the strategy are refused, not silently dropped.
-        if (escape.Restart is not null && plan.Strategy != EscapeStrategy.Service)
-            throw new ArgumentException($"a restart policy (--restart) applies to a transient service only (--escape service), and this child gets {Words.Of(plan.Strategy)}");
-        if (escape.Slice is not null && plan.Strategy == EscapeStrategy.Setsid)
-            throw new ArgumentException($"a slice (--slice) applies to a transient unit, and this child gets none: {plan.Reason}");
+        CheckOptions(escape, plan);
         if (plan.Strategy == EscapeStrategy.Setsid && steps is null)
         {
             SpawnedChild child = DetachedSpawn.Start(start);
@@ -57,6 +53,15 @@ internal static class EscapeLauncher
         return ready with { Identity = released.Identity };
     }
 
+    /// <summary>Options that would do nothing for the strategy are refused, not silently dropped.</summary>
+    internal static void CheckOptions(EscapeOptions escape, EscapePlan plan)
+    {
+        if (escape.Restart is not null && plan.Strategy != EscapeStrategy.Service)
+            throw new ArgumentException($"a restart policy (--restart) applies to a transient service only (--escape service), and this child gets {Words.Of(plan.Strategy)}");
+        if (escape.Slice is not null && plan.Strategy == EscapeStrategy.Setsid)
+            throw new ArgumentException($"a slice (--slice) applies to a transient unit, and this child gets none: {plan.Reason}");
+    }
+
     /// <summary>
     /// systemd starts a service's program itself, so it cannot be held: if registering it fails, its unit is stopped,
     /// and a start interrupted before registration is finished or undone from its reservation.
@@ -72,7 +77,7 @@ internal static class EscapeLauncher
             status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         if (status is not { MainPid: > 0 and var mainPid } || ProcessIdentity.TryCapture((int)mainPid) is not { } identity)
-            throw await ExitedAtOnceAsync(owner!, service, status, cancellationToken).ConfigureAwait(false);
+            throw await ExitedAtOnceAsync(owner!, service, status, steps, cancellationToken).ConfigureAwait(false);
         var child = new LaunchedChild((int)mainPid, identity, start.Program, EscapeStrategy.Service, manager, service, plan.Reason);
         try
         {
@@ -83,7 +88,7 @@ internal static class EscapeLauncher
         catch
         {
             // Not registered: the unit goes, with every process in it.
-            await StopQuietlyAsync(owner!, service).ConfigureAwait(false);
+            await StopQuietlyAsync(owner!, service, steps).ConfigureAwait(false);
             throw;
         }
         return child;
@@ -103,6 +108,16 @@ internal static class EscapeLauncher
         {
             string unit = TransientUnitStart.UnitNameFor(start, escape, type);
             DBusClient systemd = DBusClient.For(manager);
+            try
+            {
+                // A manager that cannot be reached is skipped before anything is asked of it.
+                await systemd.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (SystemdUnavailableException e)
+            {
+                refusals.Add(e);
+                continue;
+            }
             if (steps is not null)
                 await steps.UnitPlannedAsync(unit, manager, plan.Strategy).ConfigureAwait(false);
             try
@@ -111,14 +126,15 @@ internal static class EscapeLauncher
                 await startUnit(systemd, unit).ConfigureAwait(false);
                 return (manager, unit);
             }
-            catch (Exception e) when (e is PermissionDeniedException or SystemdUnavailableException)
+            catch (PermissionDeniedException e)
             {
-                refusals.Add((OutliveException)e);
+                refusals.Add(e); // polkit said no: nothing was started there
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or OutliveException)
             {
-                // The start job may still run after we stopped waiting: the unit must not live on unregistered.
-                await StopQuietlyAsync(systemd, unit).ConfigureAwait(false);
+                // The request may have reached systemd (a lost reply, a job that outlasted the wait, a cancellation):
+                // the unit must not live on unregistered, and asking another manager could start the program twice.
+                await StopQuietlyAsync(systemd, unit, steps).ConfigureAwait(false);
                 throw;
             }
         }
@@ -132,27 +148,40 @@ internal static class EscapeLauncher
             "or a polkit rule that allows this user org.freedesktop.systemd1.manage-units");
     }
 
-    /// <summary>The error for a service whose program exited before it could be looked at, with the status systemd kept.</summary>
-    private static async Task<OutliveException> ExitedAtOnceAsync(DBusClient systemd, string unit, UnitStatus? status, CancellationToken cancellationToken)
+    /// <summary>
+    /// The error for a service whose program exited before it could be looked at, with the status systemd kept. A unit
+    /// still "running" has Restart= bringing the program back: it is stopped, since it would run on unregistered.
+    /// </summary>
+    private static async Task<OutliveException> ExitedAtOnceAsync(
+        DBusClient systemd, string unit, UnitStatus? status, IStartSteps? steps, CancellationToken cancellationToken)
     {
-        // Read the unit now: a failed one stays loaded (CollectMode=inactive) until reset; a clean exit is collected.
         status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false) ?? status;
-        ExitStatus? exit = status?.ActiveState == "failed" ? status.MainExit : null;
-        if (status?.ActiveState == "failed")
+        if (status is { IsRunning: true })
+            await StopQuietlyAsync(systemd, unit, steps).ConfigureAwait(false);
+        ExitStatus? exit = status is { IsRunning: true } or { ActiveState: "failed" } ? status.MainExit : null;
+        if (status is { IsRunning: true } or { ActiveState: "failed" })
             await ResetQuietlyAsync(systemd, unit).ConfigureAwait(false);
-        return new ServiceExitedException(unit, exit);
+        return new ServiceExitedException(unit, exit, restarting: status is { IsRunning: true });
     }
 
-    private static async Task StopQuietlyAsync(DBusClient systemd, string unit)
+    /// <summary>
+    /// Stops a unit this start asked for and will not register. When that fails, the start's reservation is left
+    /// behind as an interrupted one (<see cref="IStartSteps.UnitAbandoned"/>), so the next run, ps or prune deals with it.
+    /// </summary>
+    private static async Task StopQuietlyAsync(DBusClient systemd, string unit, IStartSteps? steps)
     {
         try
         {
             using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await systemd.StopUnitAsync(unit, limit.Token).ConfigureAwait(false);
         }
+        catch (SystemdRequestRejectedException e) when (e.ErrorName == SystemdErrors.NoSuchUnit)
+        {
+            // Never started, or already gone.
+        }
         catch (Exception e) when (e is OutliveException or OperationCanceledException)
         {
-            // Best effort: the reservation still names the unit, so the next run or prune stops it.
+            steps?.UnitAbandoned(unit);
         }
     }
 
@@ -173,9 +202,11 @@ internal static class EscapeLauncher
 /// A service's program exited right after systemd started it; <see cref="Exit"/> is what systemd recorded
 /// (null: it exited cleanly and its unit was collected, so there is no status to read).
 /// </summary>
-internal sealed class ServiceExitedException(string unit, ExitStatus? exit)
+internal sealed class ServiceExitedException(string unit, ExitStatus? exit, bool restarting = false)
     : ChildStartException(
-        exit is { } status
+        restarting
+            ? $"{unit}: the program {(exit is { } s ? s.ToString() : "exited")} right after it started and systemd was restarting it (Restart=): stopped; see journalctl -u {unit}"
+            : exit is { } status
             ? $"{unit}: the program {status} right after it started (systemd's ExecMainStatus); see journalctl -u {unit}. A program that forks into the background and exits belongs in a scope: --escape scope"
             : $"{unit}: the program exited successfully right after it started, leaving nothing running; a program that forks into the background belongs in a scope: --escape scope",
         0)

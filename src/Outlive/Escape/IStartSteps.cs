@@ -15,4 +15,7 @@ internal interface IStartSteps
     /// undoes the start (the held child exits without running its program, a service's unit is stopped).
     /// </summary>
     Task ChildReadyAsync(LaunchedChild child);
+
+    /// <summary>A unit this start asked for could not be stopped after the start failed: leave it to be finished or undone later.</summary>
+    void UnitAbandoned(string unit);
 }

@@ -21,14 +21,18 @@ internal static class InterruptedStarts
                     UnitStatus? status = await systemd.TryGetUnitStatusAsync(planned.Unit, cancellationToken).ConfigureAwait(false);
                     if (planned.Strategy == EscapeStrategy.Service && status is { IsRunning: true, MainPid: > 0 and var mainPid }
                         && ProcessIdentity.TryCapture((int)mainPid) is { } child
-                        && store.CommitInterrupted(name, record, planned.LaunchOf(child)) is not null)
-                        continue;
+                        && store.CommitInterrupted(name, record, planned.LaunchOf(child)) is not RegistryStore.InterruptedCommit.NameTaken)
+                        continue; // registered now, by us or by whoever got there first
                     if (status is { IsRunning: true })
                         await systemd.StopUnitAsync(planned.Unit, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is SystemdUnavailableException or PermissionDeniedException)
+                catch (SystemdRequestRejectedException e) when (e.ErrorName == SystemdErrors.NoSuchUnit)
                 {
-                    continue; // cannot tell now: the reservation stays for the next run, ps or prune
+                    // Gone while we looked: nothing left to undo.
+                }
+                catch (OutliveException)
+                {
+                    continue; // cannot tell or undo now: the reservation stays for the next run, ps or prune
                 }
             }
             store.DropReservation(name, record.Token);

@@ -18,14 +18,21 @@ internal static class PidFile
     public static void EnsureAvailable(string path)
     {
         path = Path.GetFullPath(path);
+        CheckDirectory(path);
+        using var file = SecureFiles.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, 0, out _);
+        if (file is not null && ExistingPid(file, path) is int owner && IsLive(owner))
+            throw Taken(path, owner);
+    }
+
+    /// <summary>The PID file's directory must exist, and the path must not be a directory.</summary>
+    public static void CheckDirectory(string path)
+    {
+        path = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(path)!;
         if (!Directory.Exists(directory))
             throw new ChildStartException($"pid file directory {directory} does not exist: create it or choose another --pidfile", Libc.ENOENT, path);
         if (Directory.Exists(path))
             throw new ChildStartException($"pid file {path} is a directory: choose a file path for --pidfile", Libc.EISDIR, path);
-        using var file = SecureFiles.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, 0, out _);
-        if (file is not null && ExistingPid(file, path) is int owner && IsLive(owner))
-            throw Taken(path, owner);
     }
 
     /// <summary>The PID in the file; null when there is no file or it holds no PID.</summary>

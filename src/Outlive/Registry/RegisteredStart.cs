@@ -22,18 +22,26 @@ internal static class RegisteredStart
     {
         using Reservation reservation = await registry.ReserveAsync(registration.Name, start.Program, registration.Replace, cancellationToken).ConfigureAwait(false);
         await FaultPoint.HitAsync("reserved", cancellationToken).ConfigureAwait(false);
+        // The registry name is also the word in the unit's name, so 'outlive ps' and 'systemctl' agree.
+        EscapeOptions named = escape with { Name = reservation.Name };
+        // Everything that can refuse this start does so before --replace stops the child it would replace.
+        EscapePlan plan = await EscapePlanner.PlanAsync(named, cancellationToken).ConfigureAwait(false);
+        EscapeLauncher.CheckOptions(named, plan);
+        Outlive.Spawn.DetachedSpawn.Prepare(start);
+        if (registration.PidFile is not null)
+            PidFile.CheckDirectory(registration.PidFile);
         if (reservation.Replaces is { } old)
         {
             var stopped = await stopper.StopAsync(old, Libc.SIGTERM, ReplaceTimeout, killAfter: true, cancellationToken).ConfigureAwait(false);
             if (stopped == StopOutcome.StillRunning)
                 throw new ConflictException($"'{old.Name}' (pid {old.Pid}) did not stop for --replace, even after SIGKILL; nothing started");
         }
+        // After the replaced child is gone: its PID file may be this one.
         if (registration.PidFile is not null)
             PidFile.EnsureAvailable(registration.PidFile);
 
-        // The registry name is also the word in the unit's name, so 'outlive ps' and 'systemctl' agree.
         var steps = new Steps(registry, reservation, registration, start, cancellationToken);
-        LaunchedChild child = await EscapeLauncher.StartAsync(start, escape with { Name = reservation.Name }, steps, cancellationToken).ConfigureAwait(false);
+        LaunchedChild child = await EscapeLauncher.StartAsync(start, named, plan, steps, cancellationToken).ConfigureAwait(false);
         return child with { Name = reservation.Name };
     }
 
@@ -49,6 +57,8 @@ internal static class RegisteredStart
                 start.StandardOutput.Path, start.StandardError.Path));
             return Task.CompletedTask;
         }
+
+        public void UnitAbandoned(string unit) => reservation.Abandon();
 
         public async Task ChildReadyAsync(LaunchedChild child)
         {

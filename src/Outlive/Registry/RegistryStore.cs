@@ -300,16 +300,39 @@ internal sealed partial class RegistryStore
         return interrupted;
     }
 
+    /// <summary>What <see cref="CommitInterrupted"/> did.</summary>
+    internal enum InterruptedCommit
+    {
+        Committed,
+        /// <summary>Someone else resolved this start first (the reservation is gone or is another one): leave it.</summary>
+        ResolvedElsewhere,
+        /// <summary>The name has an entry again: this child cannot have it.</summary>
+        NameTaken,
+    }
+
     /// <summary>Finishes an interrupted start: its child runs, so it gets its entry (unless the name was taken since).</summary>
-    internal RegistryEntry? CommitInterrupted(string name, ReservationRecord record, ChildLaunch launch)
+    internal InterruptedCommit CommitInterrupted(string name, ReservationRecord record, ChildLaunch launch)
     {
         using var dirLock = LockStateDir();
-        if (ReadReservation(ReservationPath(name))?.Token != record.Token || File.Exists(EntryPath(name)))
-            return null;
+        if (ReadReservation(ReservationPath(name))?.Token != record.Token)
+            return InterruptedCommit.ResolvedElsewhere;
+        if (File.Exists(EntryPath(name)))
+            return InterruptedCommit.NameTaken;
         var entry = EntryFor(name, launch);
         SecureFiles.WriteAtomically(EntryPath(name), JsonSerializer.SerializeToUtf8Bytes(entry, RegistryJsonContext.Default.RegistryEntry), SecureFiles.OwnerReadWrite);
         DropReservationLocked(name, record.Token);
-        return entry;
+        return InterruptedCommit.Committed;
+    }
+
+    /// <summary>Rewrites the reservation as held by nobody (pid 0): an interrupted start, whoever looks next.</summary>
+    internal void AbandonReservation(string name, string token)
+    {
+        using var dirLock = LockStateDir();
+        string path = ReservationPath(name);
+        if (ReadReservation(path) is { } record && record.Token == token)
+            SecureFiles.WriteAtomically(path,
+                JsonSerializer.SerializeToUtf8Bytes(record with { Pid = 0, StartTimeTicks = 0 }, ReservationJsonContext.Default.ReservationRecord),
+                SecureFiles.OwnerReadWrite);
     }
 
     internal void DropReservation(string name, string token)

@@ -30,6 +30,18 @@ internal sealed class Reservation : IDisposable
         _registry.PlanReservation(Name, _token, planned);
     }
 
+    /// <summary>
+    /// Leaves the reservation (and the unit it names) to <c>InterruptedStarts</c>: it is rewritten as held by nobody, so
+    /// the next run, ps or prune finishes or undoes the start, and disposing no longer drops it.
+    /// </summary>
+    public void Abandon()
+    {
+        if (_closed)
+            return;
+        _closed = true;
+        _registry.AbandonReservation(Name, _token);
+    }
+
     /// <summary>Writes the child's entry under <see cref="Name"/> and releases the hold.</summary>
     public RegistryEntry Commit(ChildLaunch launch)
     {

@@ -63,7 +63,8 @@ internal sealed class SystemdChildUnits
             Task stop;
             if (signal == Libc.SIGTERM)
             {
-                stop = systemd.StopUnitAsync(unit, cancellationToken);
+                // The job may rightly take longer than one D-Bus call: as long as this stop is willing to wait.
+                stop = systemd.StopUnitAsync(unit, cancellationToken, timeout + ChildStopper.KillWait + TimeSpan.FromSeconds(30));
                 if (await FinishesWithinAsync(stop, timeout, cancellationToken).ConfigureAwait(false))
                     return StopOutcome.Stopped;
             }
@@ -74,7 +75,7 @@ internal sealed class SystemdChildUnits
                     return StopOutcome.Stopped;
                 if (!killAfter)
                     return StopOutcome.StillRunning;
-                stop = systemd.StopUnitAsync(unit, cancellationToken);
+                stop = systemd.StopUnitAsync(unit, cancellationToken, ChildStopper.KillWait + TimeSpan.FromSeconds(30));
             }
             if (!killAfter)
                 return StopOutcome.StillRunning;

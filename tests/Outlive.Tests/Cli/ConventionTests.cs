@@ -96,4 +96,16 @@ public sealed class ConventionTests : IDisposable
         Assert.False(child.IsAlive());
         Assert.Contains("removed pinned", _registry.Outlive("prune").Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Replace_with_a_start_that_would_fail_leaves_the_running_child_alone()
+    {
+        var running = _registry.Run("web", "sleep", "1000");
+
+        var replace = _registry.Outlive("run", "--name", "web", "--replace", "--", "./no-such-server");
+
+        Assert.Equal(ExitCodes.ProgramNotFound, replace.ExitCode);
+        Assert.True(running.IsAlive(), "--replace stopped the running child for a start that could not happen");
+        Assert.Equal(0, _registry.Outlive("status", "web").ExitCode);
+    }
 }

@@ -11,7 +11,8 @@ namespace Outlive.Escape.Gate;
 /// </summary>
 internal static class GateFile
 {
-    private static readonly Lazy<int> s_fd = new(Create);
+    // PublicationOnly: a failed first try (EMFILE, say) is not remembered; the next start tries again.
+    private static readonly Lazy<int> s_fd = new(Create, LazyThreadSafetyMode.PublicationOnly);
 
     /// <summary>The memfd (close-on-exec in this process); created on first use.</summary>
     internal static int Fd => s_fd.Value;

@@ -127,9 +127,12 @@ internal sealed class DBusClient : IDisposable
         }
     }
 
-    /// <summary>Stops <paramref name="unit"/> (mode "replace") and waits for the stop job.</summary>
-    internal Task StopUnitAsync(string unit, CancellationToken cancellationToken = default) =>
-        UnitJobAsync("StopUnit", unit, retry: true, cancellationToken);
+    /// <summary>
+    /// Stops <paramref name="unit"/> (mode "replace") and waits for the stop job: up to <paramref name="jobTimeout"/>
+    /// (a unit may take its TimeoutStopSec), else <see cref="CallTimeout"/>.
+    /// </summary>
+    internal Task StopUnitAsync(string unit, CancellationToken cancellationToken = default, TimeSpan? jobTimeout = null) =>
+        UnitJobAsync("StopUnit", unit, retry: true, cancellationToken, jobTimeout);
 
     /// <summary>Restarts <paramref name="unit"/> (mode "replace") and waits for the restart job; not repeated after a broken connection.</summary>
     internal Task RestartUnitAsync(string unit, CancellationToken cancellationToken = default) =>
@@ -266,7 +269,7 @@ internal sealed class DBusClient : IDisposable
         current?.Dispose();
     }
 
-    private async Task UnitJobAsync(string method, string unit, bool retry, CancellationToken cancellationToken)
+    private async Task UnitJobAsync(string method, string unit, bool retry, CancellationToken cancellationToken, TimeSpan? jobTimeout = null)
     {
         UnitName.Validate(unit);
         for (int attempt = 0; ; attempt++)
@@ -274,7 +277,7 @@ internal sealed class DBusClient : IDisposable
             Connected connected = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await StartJobAsync(connected, method, unit, c => ManagerCall(c, method, "ss", unit, "replace"), cancellationToken).ConfigureAwait(false);
+                await StartJobAsync(connected, method, unit, c => ManagerCall(c, method, "ss", unit, "replace"), cancellationToken, jobTimeout).ConfigureAwait(false);
                 return;
             }
             catch (BrokenConnectionException broken)
@@ -287,8 +290,10 @@ internal sealed class DBusClient : IDisposable
     }
 
     /// <summary>Sends a method that queues a job and waits for the job's JobRemoved signal.</summary>
-    private async Task StartJobAsync(Connected connected, string method, string unit, Func<Connected, MessageBuffer> createMessage, CancellationToken cancellationToken)
+    private async Task StartJobAsync(
+        Connected connected, string method, string unit, Func<Connected, MessageBuffer> createMessage, CancellationToken cancellationToken, TimeSpan? jobTimeout = null)
     {
+        TimeSpan wait = jobTimeout ?? CallTimeout;
         JobWatcher jobs = await GetJobWatcherAsync(connected, cancellationToken).ConfigureAwait(false);
         string job;
         string result;
@@ -297,11 +302,11 @@ internal sealed class DBusClient : IDisposable
             job = await CallOnceAsync(connected, method, unit, ReadObjectPath, createMessage, cancellationToken).ConfigureAwait(false);
             try
             {
-                result = await jobs.WaitAsync(job).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+                result = await jobs.WaitAsync(job).WaitAsync(wait, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException e)
             {
-                throw new SystemdUnavailableException($"systemd's job {job} for {unit} did not finish within {CallTimeout.TotalSeconds:0} s; see systemctl list-jobs", e);
+                throw new SystemdUnavailableException($"systemd's job {job} for {unit} did not finish within {wait.TotalSeconds:0} s; see systemctl list-jobs", e);
             }
         }
         if (result != "done")
@@ -363,7 +368,23 @@ internal sealed class DBusClient : IDisposable
                 {
                     throw new BrokenConnectionException($"lost the {Words.Of(Bus.Manager)} bus at {connected.Address} while subscribing to job signals: {e.Message}", e);
                 }
-                await CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), cancellationToken).ConfigureAwait(false);
+                catch (DBusErrorReplyException e)
+                {
+                    throw SystemdErrors.Map(e, "AddMatch", "job signals", Bus.Manager);
+                }
+                catch (DBusExceptionBase e)
+                {
+                    throw new SystemdUnavailableException($"D-Bus failed while subscribing to job signals: {e.Message}", e);
+                }
+                try
+                {
+                    await CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    watcher.Dispose();
+                    throw;
+                }
                 connected.Jobs = watcher;
             }
             return connected.Jobs;

@@ -13,6 +13,7 @@ internal sealed class JobWatcher : IDisposable
     readonly Dictionary<string, TaskCompletionSource<string>> _jobs = [];
     readonly HashSet<string> _claimed = [];
     int _callsInFlight;
+    Exception? _closed;
     IDisposable? _match;
 
     /// <param name="isBus">False on systemd's private socket, where signals come straight from systemd and carry no sender.</param>
@@ -69,8 +70,9 @@ internal sealed class JobWatcher : IDisposable
             if (notification.IsCompletion)
             {
                 Exception reason = notification.CompletionReason;
+                _closed = new BrokenConnectionException($"lost the bus connection to systemd while waiting for a job: {reason.Message}", reason);
                 foreach (var pending in _jobs.Values)
-                    pending.TrySetException(new BrokenConnectionException($"lost the bus connection to systemd while waiting for a job: {reason.Message}", reason));
+                    pending.TrySetException(_closed);
                 return;
             }
             (string job, string result) = notification.Value;
@@ -98,11 +100,26 @@ internal sealed class JobWatcher : IDisposable
     TaskCompletionSource<string> Entry(string job)
     {
         if (!_jobs.TryGetValue(job, out var entry))
+        {
             _jobs[job] = entry = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Once the connection is gone no signal will come: a job claimed after that fails at once.
+            if (_closed is not null)
+                entry.TrySetException(_closed);
+        }
         return entry;
     }
 
-    public void Dispose() => _match?.Dispose();
+    public void Dispose()
+    {
+        _match?.Dispose();
+        lock (_lock)
+        {
+            // A waiter on a connection being dropped must not sit out its timeout for a signal that cannot come.
+            _closed ??= new BrokenConnectionException("the bus connection to systemd was closed while waiting for a job", new ObjectDisposedException(nameof(JobWatcher)));
+            foreach (var pending in _jobs.Values)
+                pending.TrySetException(_closed);
+        }
+    }
 
     sealed class CallScope(JobWatcher watcher) : IDisposable
     {
