@@ -24,6 +24,13 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
         [.. (await Bed.RunAsync("pgrep", "-f", $"sleep {marker}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
 
+    /// <summary>Stops the test's units, kills what carries its marker, and removes its files.</summary>
+    private async Task CleanUpAsync(string units, string marker, params string[] paths)
+    {
+        await Bed.RunAsync("sh", "-c", $"systemctl stop '{units}'; pkill -f 'sleep {marker}'");
+        await Bed.RunAsync(["rm", "-rf", .. paths]);
+    }
+
     private async Task<int[]> RegisteredAsync()
     {
         BedCommandResult ps = await OutliveAsync(null, "ps", "--json", "--state-dir", StateDir);
@@ -71,8 +78,7 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
         }
         finally
         {
-            await Bed.RunAsync("sh", "-c", "systemctl stop 'outlive-k*' ; pkill -f 'sleep " + marker + "'");
-            await Bed.RunAsync("rm", "-rf", StateDir);
+            await CleanUpAsync("outlive-k*", marker, StateDir);
         }
     }
 
@@ -92,8 +98,7 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
         }
         finally
         {
-            await Bed.RunAsync("sh", "-c", "systemctl stop 'outlive-forker*' ; pkill -f 'sleep " + marker + "'");
-            await Bed.RunAsync("rm", "-rf", StateDir);
+            await CleanUpAsync("outlive-forker*", marker, StateDir);
         }
     }
 
@@ -123,8 +128,7 @@ public sealed class StartIntegrityBedTests(SystemdBedFixture fixture)
         }
         finally
         {
-            await Bed.RunAsync("sh", "-c", "systemctl stop 'outlive-sig-*' ; pkill -f 'sleep " + marker + "'");
-            await Bed.RunAsync("rm", "-rf", StateDir, files);
+            await CleanUpAsync("outlive-sig-*", marker, StateDir, files);
         }
     }
 
