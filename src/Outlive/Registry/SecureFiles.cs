@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Outlive.Interop;
 
@@ -93,7 +92,7 @@ internal static class SecureFiles
         return file; // closing the descriptor releases the lock
     }
 
-    internal static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
+    internal static string RandomHex(int bytes) => Convert.ToHexStringLower(Libc.RandomBytes(bytes));
 
     /// <summary>Permission problems get the registry's own error (exit 7, with the fix); anything else stays an I/O error.</summary>
     internal static OutliveException Failure(string path, string operation, int errno) => errno is Libc.EACCES or Libc.EPERM

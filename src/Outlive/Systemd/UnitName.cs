@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Outlive.Systemd;
@@ -104,7 +103,7 @@ internal static class UnitName
     {
         if (!Suffixes.Contains(type))
             throw new ArgumentException($"unknown unit type '{type}'", nameof(type));
-        string random = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        string random = Convert.ToHexStringLower(Interop.Libc.RandomBytes(4));
         // '.' is a valid character but ".." is refused by Validate, so the second dot of a pair is escaped.
         string escaped = ReadablePart(name).Replace("..", @".\x2e");
         int room = MaxLength - "outlive--".Length - random.Length - type.Length - 1;

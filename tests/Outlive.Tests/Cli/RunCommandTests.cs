@@ -142,4 +142,18 @@ public sealed class RunCommandTests : IDisposable
                 Children.Kill(detached);
         }
     }
+
+    [Fact]
+    public void Run_loads_no_OpenSSL_so_it_works_where_libssl_is_missing()
+    {
+        // The dynamic loader reports every library it opens; unit names and tokens come from getrandom(2).
+        var env = new Dictionary<string, string>(StateDirEnvironment) { ["LD_DEBUG"] = "files" };
+
+        var run = Repo.Run(Repo.Cli, ["run", "--", "true"], env);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("calling init", run.Stderr, StringComparison.Ordinal); // the loader did report
+        Assert.DoesNotContain("libssl", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("libcrypto", run.Stderr, StringComparison.Ordinal);
+    }
 }

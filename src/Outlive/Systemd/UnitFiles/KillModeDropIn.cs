@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 
 namespace Outlive.Systemd.UnitFiles;
 
@@ -55,7 +54,7 @@ internal static class KillModeDropIn
     {
         string directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}.tmp");
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(Interop.Libc.RandomBytes(4))}.tmp");
         const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         try
         {
