@@ -26,7 +26,7 @@ internal static class SurvivalMatrixDoc
             "`samples/ExecTest` (`exectest --method <method>`), which starts `sleep 100000` as its child and records both PIDs " +
             "and start times. After the action the child is looked up by PID **and** start time inside the bed; its PPID and the " +
             "`0::` line of `/proc/<pid>/cgroup` are read there (bed PIDs, so PPID 1 is the bed's systemd). " +
-            "\"doctor predicted\" is `Doctor.PredictAsync` (what `outlive doctor` says), asked by exectest from inside the service just before it started the child.");
+            "\"doctor predicted\" is `Launcher.PredictAsync` (the rules of `outlive doctor`), asked by exectest from inside the service just before it started the child.");
         md.AppendLine();
         md.AppendLine("| KillMode | child method | parent action | child | child PPID | child cgroup | main process after | unit after | doctor predicted | claims | matches expectation |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");

@@ -119,7 +119,7 @@ public sealed class SurvivalMatrixFixture(SystemdBedFixture bedFixture) : IAsync
         }
     }
 
-    /// <param name="DoctorPredicted">exectest's in-process <c>Doctor.PredictAsync</c> for its method (none for plain).</param>
+    /// <param name="DoctorPredicted">exectest's in-process <c>Launcher.PredictAsync</c> for its method (none for plain).</param>
     private sealed record StartedPair(int MainPid, ulong MainStartTime, int ChildPid, ulong ChildStartTime, JsonElement? DoctorPredicted);
 
     private static async Task<StartedPair> WaitForStateFileAsync(SystemdBed bed, string tag)
