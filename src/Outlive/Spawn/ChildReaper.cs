@@ -11,7 +11,10 @@ namespace Outlive.Spawn;
 /// </summary>
 internal sealed unsafe class ChildReaper
 {
-    private static readonly Lazy<ChildReaper> s_shared = new(() => new ChildReaper());
+    // Made on first use under a lock, not a Lazy: a failed first try (EMFILE, say) is not remembered for the life of
+    // the process, and two racing callers never start two reaper threads.
+    private static readonly Lock s_sharedLock = new();
+    private static ChildReaper? s_shared;
 
     private readonly int _epoll;
     private readonly Lock _lock = new();
@@ -21,11 +24,18 @@ internal sealed unsafe class ChildReaper
     {
         _epoll = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0)
-            throw new InvalidOperationException($"epoll_create1 failed: {Libc.StrError(Marshal.GetLastPInvokeError())}");
+            throw new ChildStartException($"cannot watch children: epoll_create1 failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
         new Thread(Run) { IsBackground = true, Name = "outlive-reaper" }.Start();
     }
 
-    internal static ChildReaper Shared => s_shared.Value;
+    internal static ChildReaper Shared
+    {
+        get
+        {
+            lock (s_sharedLock)
+                return s_shared ??= new ChildReaper();
+        }
+    }
 
     internal int WatchedCount
     {
@@ -53,11 +63,11 @@ internal sealed unsafe class ChildReaper
             _watched[pidFd.Fd] = (pidFd, exited);
         if (Libc.EpollAdd(_epoll, pidFd.Fd, Libc.EPOLLIN, (ulong)pidFd.Fd) != 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            // The child runs already: a start must not fail now. It is just not watched (its status stays unknown).
             lock (_lock)
                 _watched.Remove(pidFd.Fd);
             pidFd.Dispose();
-            throw new InvalidOperationException($"epoll_ctl failed for pid {pid}: {Libc.StrError(errno)}");
+            return Task.FromResult<ExitStatus?>(null);
         }
         return exited.Task;
     }

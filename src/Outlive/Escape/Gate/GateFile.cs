@@ -11,11 +11,20 @@ namespace Outlive.Escape.Gate;
 /// </summary>
 internal static class GateFile
 {
-    // PublicationOnly: a failed first try (EMFILE, say) is not remembered; the next start tries again.
-    private static readonly Lazy<int> s_fd = new(Create, LazyThreadSafetyMode.PublicationOnly);
+    // Made on first use under a lock, not a Lazy: a failed first try (EMFILE, say) is not remembered; the next start
+    // tries again, and racing starts never make two.
+    private static readonly Lock s_lock = new();
+    private static int s_fd = -1;
 
     /// <summary>The memfd (close-on-exec in this process); created on first use.</summary>
-    internal static int Fd => s_fd.Value;
+    internal static int Fd
+    {
+        get
+        {
+            lock (s_lock)
+                return s_fd >= 0 ? s_fd : s_fd = Create();
+        }
+    }
 
     /// <summary>The gate's argv: what a held child runs until it is released (see gate.c).</summary>
     internal static byte[][] Argv(int gateFd, string program, IReadOnlyList<byte[]> argv) =>
