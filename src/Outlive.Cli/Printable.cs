@@ -27,6 +27,9 @@ internal static class Printable
         return escaped.ToString();
     }
 
+    /// <summary>The one-line error every command prints: <c>outlive: MESSAGE</c>, made safe for the terminal.</summary>
+    internal static void WriteError(string message) => Console.Error.WriteLine($"outlive: {Of(message.ReplaceLineEndings(" "))}");
+
     /// <summary>A whole report (doctor, tree): every line made safe, the line breaks kept.</summary>
     internal static string Lines(string report) => string.Join('\n', report.Split('\n').Select(Of));
 

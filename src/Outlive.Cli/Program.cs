@@ -24,7 +24,7 @@ ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileToke
 if (parsed.Errors.Count > 0 && !args.Contains("--help") && !args.Contains("-h"))
 {
     foreach (var error in parsed.Errors)
-        Console.Error.WriteLine($"outlive: {Printable.Of(error.Message)} (see 'outlive --help')");
+        Printable.WriteError($"{error.Message} (see 'outlive --help')");
     return ExitCodes.Usage;
 }
 // SIGINT and SIGTERM cancel the command instead of killing the process: a start in progress is undone (the held
@@ -41,13 +41,13 @@ try
 catch (OperationCanceledException) when (signalled != 0)
 {
     string undone = parsed.CommandResult.Command.Name == "run" ? "; nothing was started" : "";
-    Console.Error.WriteLine($"outlive: interrupted by {(signalled == 2 ? "SIGINT" : "SIGTERM")}{undone}");
+    Printable.WriteError($"interrupted by {(signalled == 2 ? "SIGINT" : "SIGTERM")}{undone}");
     return 128 + signalled;
 }
 catch (Exception e)
 {
     // Every error is one line and its documented exit code, never a stack trace.
-    Console.Error.WriteLine($"outlive: {Printable.Of(e.Message.ReplaceLineEndings(" "))}");
+    Printable.WriteError(e.Message);
     return ExitCodes.For(e);
 }
 

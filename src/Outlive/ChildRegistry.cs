@@ -21,7 +21,7 @@ public sealed class ChildRegistry
     /// </param>
     public ChildRegistry(string? stateDirectory = null)
     {
-        _store = Guard(() => new RegistryStore(stateDirectory, _units.StateOfAsync));
+        _store = new RegistryStore(stateDirectory, _units.StateOfAsync);
         _stopper = new ChildStopper(_store, _units);
     }
 
@@ -115,22 +115,6 @@ public sealed class ChildRegistry
         try
         {
             return await body().ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            throw new OutliveIOException(e.Message, e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new PermissionDeniedException(e.Message, e);
-        }
-    }
-
-    private static T Guard<T>(Func<T> body)
-    {
-        try
-        {
-            return body();
         }
         catch (IOException e)
         {

@@ -24,7 +24,7 @@ internal static class StatusCommand
             catch (ChildNotFoundException e)
             {
                 // LSB and systemctl status: a program or unit nobody knows of is "unknown" (4).
-                Console.Error.WriteLine($"outlive: {Printable.Of(e.Message)}");
+                Printable.WriteError(e.Message);
                 return ExitCodes.Unknown;
             }
             ChildState state = child.State;

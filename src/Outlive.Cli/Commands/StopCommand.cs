@@ -36,7 +36,7 @@ internal static class StopCommand
             catch (ChildNotFoundException e)
             {
                 // systemctl stop of a unit that is not loaded: 5.
-                Console.Error.WriteLine($"outlive: {Printable.Of(e.Message)}");
+                Printable.WriteError(e.Message);
                 return ExitCodes.StopNoSuchChild;
             }
             StopOutcome outcome = await registry.StopAsync(entry, signalNumber, wait, parse.GetValue(killAfter), cancellationToken);

@@ -47,10 +47,10 @@ internal static class EscapeLauncher
         }
         if (steps is not null)
             await steps.ChildReadyAsync(ready).ConfigureAwait(false);
-        SpawnedChild released = held.Release();
+        held.Release();
         // The program runs from here on: nothing may undo the start any more.
         await FaultPoint.HitAsync("released", CancellationToken.None).ConfigureAwait(false);
-        return ready with { Identity = released.Identity };
+        return ready;
     }
 
     /// <summary>Options that would do nothing for the strategy are refused, not silently dropped.</summary>
@@ -70,14 +70,12 @@ internal static class EscapeLauncher
         DetachedStartInfo start, EscapeOptions escape, EscapePlan plan, IStartSteps? steps, CancellationToken cancellationToken)
     {
         UnitStatus? status = null;
-        DBusClient? owner = null;
         (ManagerKind manager, string service) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
-        {
-            owner = systemd;
-            status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
+            status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, cancellationToken).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        DBusClient owner = DBusClient.For(manager);
         if (status is not { MainPid: > 0 and var mainPid } || ProcessIdentity.TryCapture((int)mainPid) is not { } identity)
-            throw await ExitedAtOnceAsync(owner!, service, status, steps, cancellationToken).ConfigureAwait(false);
+            throw await ExitedAtOnceAsync(owner, service, status, steps, cancellationToken).ConfigureAwait(false);
         var child = new LaunchedChild((int)mainPid, identity, start.Program, EscapeStrategy.Service, manager, service, plan.Reason);
         try
         {
@@ -88,7 +86,7 @@ internal static class EscapeLauncher
         catch
         {
             // Not registered: the unit goes, with every process in it.
-            await StopQuietlyAsync(owner!, service, steps).ConfigureAwait(false);
+            await StopQuietlyAsync(owner, service, steps).ConfigureAwait(false);
             throw;
         }
         return child;

@@ -42,7 +42,7 @@ internal static class ChildEnvironment
             Set(env, "LOGNAME", u.Name);
         }
         foreach (string name in info.RemoveEnvironment)
-            env.RemoveAll(e => Names(e, name));
+            Remove(env, name);
         foreach ((string name, string value) in info.SetEnvironment)
             Set(env, name, value);
         return env;
@@ -51,26 +51,28 @@ internal static class ChildEnvironment
     /// <summary>The value of <paramref name="name"/> in <paramref name="env"/>, decoded; null when unset.</summary>
     internal static string? Find(IReadOnlyList<byte[]> env, string name)
     {
-        int skip = Encoding.UTF8.GetByteCount(name) + 1;
-        return env.LastOrDefault(e => Names(e, name)) is { } entry ? Encoding.UTF8.GetString(entry, skip, entry.Length - skip) : null;
+        byte[] start = Start(name);
+        return env.LastOrDefault(e => e.AsSpan().StartsWith(start)) is { } entry ? Encoding.UTF8.GetString(entry, start.Length, entry.Length - start.Length) : null;
     }
 
     internal static byte[] Entry(string name, string value) => Encoding.UTF8.GetBytes(name + "=" + value);
 
     private static void Set(List<byte[]> env, string name, string value)
     {
-        env.RemoveAll(e => Names(e, name));
+        Remove(env, name);
         env.Add(Entry(name, value));
+    }
+
+    private static void Remove(List<byte[]> env, string name)
+    {
+        byte[] start = Start(name);
+        env.RemoveAll(e => e.AsSpan().StartsWith(start));
     }
 
     /// <summary>How the scrubbed entries start: "NAME=" for each variable, and each prefix.</summary>
     private static readonly byte[][] s_scrubbed =
         [.. SystemdServiceVariables.Select(name => Encoding.ASCII.GetBytes(name + "=")), .. SystemdServicePrefixes.Select(Encoding.ASCII.GetBytes)];
 
-    /// <summary>Whether the entry is "<paramref name="name"/>=…".</summary>
-    private static bool Names(byte[] entry, string name)
-    {
-        byte[] start = Encoding.UTF8.GetBytes(name + "=");
-        return entry.AsSpan().StartsWith(start);
-    }
+    /// <summary>How an entry of <paramref name="name"/> starts: "NAME=", encoded once per lookup, not once per entry.</summary>
+    private static byte[] Start(string name) => Encoding.UTF8.GetBytes(name + "=");
 }

@@ -79,27 +79,19 @@ internal sealed class DBusClient : IDisposable
     internal async Task StartTransientUnitAsync(string unit, IReadOnlyList<UnitProperty> properties, CancellationToken cancellationToken = default)
     {
         UnitName.Validate(unit);
-        for (int attempt = 0; ; attempt++)
+        bool sentBefore = false;
+        await OnConnectionAsync(async connected =>
         {
-            Connected connected = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await StartJobAsync(connected, "StartTransientUnit", unit, CreateMessage, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (BrokenConnectionException broken)
-            {
-                Forget(connected);
-                if (attempt > 0)
-                    throw broken.ToUnavailable();
-            }
-            // The request may have reached systemd before the connection broke: never start the unit twice.
-            if (await TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false) is { } status)
+            // A request sent before the connection broke may have reached systemd: never start the unit twice.
+            if (sentBefore && await TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false) is { } status)
             {
                 await WaitWhileStartingAsync(unit, status, cancellationToken).ConfigureAwait(false);
-                return;
+                return true;
             }
-        }
+            sentBefore = true;
+            await StartJobAsync(connected, "StartTransientUnit", unit, CreateMessage, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, retry: true, cancellationToken).ConfigureAwait(false);
 
         MessageBuffer CreateMessage(Connected connected)
         {
@@ -239,23 +231,8 @@ internal sealed class DBusClient : IDisposable
     /// Any idempotent method call on this bus (polkit's CheckAuthorization, the bus's own methods): the message is
     /// made per attempt, since a retry goes out on a new connection. <paramref name="what"/> names it in errors.
     /// </summary>
-    internal async Task<T> CallAsync<T>(string method, string what, MessageValueReader<T> reader, Func<Connected, MessageBuffer> createMessage, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            Connected connected = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await CallOnceAsync(connected, method, what, reader, createMessage, cancellationToken).ConfigureAwait(false);
-            }
-            catch (BrokenConnectionException broken)
-            {
-                Forget(connected);
-                if (attempt > 0)
-                    throw broken.ToUnavailable();
-            }
-        }
-    }
+    internal Task<T> CallAsync<T>(string method, string what, MessageValueReader<T> reader, Func<Connected, MessageBuffer> createMessage, CancellationToken cancellationToken) =>
+        OnConnectionAsync(connected => CallOnceAsync(connected, method, what, reader, createMessage, cancellationToken), retry: true, cancellationToken);
 
     public void Dispose()
     {
@@ -269,16 +246,28 @@ internal sealed class DBusClient : IDisposable
         current?.Dispose();
     }
 
-    private async Task UnitJobAsync(string method, string unit, bool retry, CancellationToken cancellationToken, TimeSpan? jobTimeout = null)
+    private Task UnitJobAsync(string method, string unit, bool retry, CancellationToken cancellationToken, TimeSpan? jobTimeout = null)
     {
         UnitName.Validate(unit);
+        return OnConnectionAsync(async connected =>
+        {
+            await StartJobAsync(connected, method, unit, c => ManagerCall(c, method, "ss", unit, "replace"), cancellationToken, jobTimeout).ConfigureAwait(false);
+            return true;
+        }, retry, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> on the current connection. When that connection breaks under it, the connection
+    /// is forgotten and, with <paramref name="retry"/>, the operation runs once more on a new one.
+    /// </summary>
+    private async Task<T> OnConnectionAsync<T>(Func<Connected, Task<T>> operation, bool retry, CancellationToken cancellationToken)
+    {
         for (int attempt = 0; ; attempt++)
         {
             Connected connected = await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await StartJobAsync(connected, method, unit, c => ManagerCall(c, method, "ss", unit, "replace"), cancellationToken, jobTimeout).ConfigureAwait(false);
-                return;
+                return await operation(connected).ConfigureAwait(false);
             }
             catch (BrokenConnectionException broken)
             {
