@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Outlive.Diagnosis;
 using Outlive.Systemd;
+using Outlive.Systemd.DBus;
 
 namespace Outlive.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class DoctorCommand
         var user = new Option<bool>("--user") { Description = "With --unit: the unit is the calling user's manager's." };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
         var doctor = new Command("doctor",
-            "Explain whether a child started from a process would outlive it (stop, restart, crash), and the fix. " +
+            "Explain whether a child started from a process would outlive it (stop, restart, crash, logout), and the fix. " +
             "Exit 0: it would, with the recommended strategy; 1: it would not.")
         {
             pid, unit, user, json,
@@ -53,12 +54,21 @@ internal static class DoctorCommand
         {
             o.WriteLine($"             KillMode={s.KillMode?.ToSystemdString() ?? "?"} SendSIGKILL={YesNo(s.SendSigkill)} User={s.User ?? "(root)"} Delegate={YesNo(s.Delegate)} MainPID={s.MainPid?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
         }
-        o.WriteLine($"transient    {(r.Permission.Allowed ? "may create units" : "may not create units")}: {r.Permission.Why}");
+        Residence home = r.Home;
+        if (home.Kind == ResidenceKind.Session)
+        {
+            LoginSession? session = home.Session;
+            o.WriteLine($"session      {Logind.SessionIdOf(home.Unit)} of {home.UserName}{(session is null ? " (logind did not answer)" : $", class {session.Class}, type {session.Type}, {session.State}")}");
+            o.WriteLine($"             at logout logind {(home.SessionKilledAtLogout ? "kills" : "abandons")} it ({home.LogoutPolicy?.Explain(home.UserName) ?? "policy unknown: counted as kill"})");
+        }
+        if (home.Uid != 0 && home.Kind is not (ResidenceKind.NoSystemd or ResidenceKind.NoUnit))
+            o.WriteLine($"user         {home.UserName}: linger {YesNo(home.Lingers)}, manager {(home.UserManagerReachable ? "running" : "not running")}");
+        o.WriteLine($"transient    {(home.SystemManagerAllows == true ? "may create units" : "may not create units")} on the system manager: {home.PermissionWhy}");
         o.WriteLine();
-        o.WriteLine("verdicts     stop     restart  crash");
+        o.WriteLine("verdicts     stop     restart  crash    logout");
         foreach (Verdict v in r.Verdicts)
-            o.WriteLine($"  {Word(v.Strategy),-10} {Fate(v.SurvivesStop),-8} {Fate(v.SurvivesRestart),-8} {Fate(v.SurvivesCrash),-8} {v.Reason}");
-        o.WriteLine($"  auto picks {Word(r.AutoStrategy)}");
+            o.WriteLine($"  {Word(v.Strategy),-10} {Fate(v.SurvivesStop),-8} {Fate(v.SurvivesRestart),-8} {Fate(v.SurvivesCrash),-8} {Fate(v.SurvivesLogout),-8} {v.Reason}");
+        o.WriteLine(r.Auto.Strategy == EscapeStrategy.Auto ? $"  auto refuses: {r.Auto.Reason}" : $"  auto picks {Word(r.Auto.Strategy)}");
         o.WriteLine();
         o.WriteLine("hazards");
         if (r.Hazards.Count == 0)
@@ -73,6 +83,12 @@ internal static class DoctorCommand
         o.WriteLine($"  why: {r.Recommended.Reason}");
         if (r.UnitFixCommand is { } fix && !r.Recommended.Command.StartsWith(fix, StringComparison.Ordinal))
             o.WriteLine($"  or:  {fix}   (KillMode=process drop-in; children then stay in {r.Unit}'s cgroup)");
+        if (r.PolkitRule is { } rule)
+        {
+            o.WriteLine($"  or:  a polkit rule ({rule.Caveat}):");
+            foreach (string line in rule.Text.Split('\n'))
+                o.WriteLine($"       {line}");
+        }
         o.WriteLine();
         o.WriteLine($"child would survive: {(r.ChildWouldSurvive ? "yes" : "no")}");
         return Printable.Lines(o.ToString());
@@ -97,20 +113,36 @@ internal static class DoctorCommand
         WriteBool(w, "delegate", r.Status?.Delegate);
         if (r.Status?.MainPid is { } mainPid)
             w.WriteNumber("mainPid", mainPid);
-        w.WriteBoolean("canCreateTransientUnits", r.Permission.Allowed);
-        w.WriteString("transientUnitsReason", r.Permission.Why);
-        w.WriteStartObject("verdicts");
-        foreach (Verdict v in r.Verdicts)
+        w.WriteString("residence", r.Home.Kind switch
         {
-            w.WriteStartObject(Word(v.Strategy));
-            w.WriteBoolean("survivesStop", v.SurvivesStop);
-            w.WriteBoolean("survivesRestart", v.SurvivesRestart);
-            w.WriteBoolean("survivesCrash", v.SurvivesCrash);
-            w.WriteString("reason", v.Reason);
+            ResidenceKind.NoSystemd => "no-systemd",
+            ResidenceKind.NoUnit => "no-unit",
+            ResidenceKind.SystemUnit => "system-unit",
+            ResidenceKind.UserUnit => "user-unit",
+            _ => "session",
+        });
+        if (r.Home.Kind == ResidenceKind.Session)
+        {
+            w.WriteStartObject("session");
+            w.WriteString("id", Logind.SessionIdOf(r.Home.Unit));
+            w.WriteString("class", r.Home.Session?.Class);
+            w.WriteString("type", r.Home.Session?.Type);
+            w.WriteString("state", r.Home.Session?.State);
+            w.WriteBoolean("killedAtLogout", r.Home.SessionKilledAtLogout);
+            w.WriteString("logoutRule", r.Home.LogoutPolicy?.Explain(r.Home.UserName));
             w.WriteEndObject();
         }
+        w.WriteString("userName", r.Home.UserName);
+        WriteBool(w, "lingers", r.Home.Lingers);
+        w.WriteBoolean("userManagerRunning", r.Home.UserManagerReachable);
+        w.WriteBoolean("canCreateTransientUnits", r.Home.SystemManagerAllows == true);
+        w.WriteString("transientUnitsReason", r.Home.PermissionWhy);
+        w.WriteStartObject("verdicts");
+        foreach (Verdict v in r.Verdicts)
+            WriteVerdict(w, Word(v.Strategy), v);
         w.WriteEndObject();
-        w.WriteString("auto", Word(r.AutoStrategy));
+        w.WriteString("auto", r.Auto.Strategy == EscapeStrategy.Auto ? "refuses" : Word(r.Auto.Strategy));
+        WriteVerdict(w, "autoVerdict", r.Auto);
         w.WriteStartArray("hazards");
         foreach (Hazard h in r.Hazards)
         {
@@ -134,10 +166,22 @@ internal static class DoctorCommand
         w.WriteString("reason", r.Recommended.Reason);
         w.WriteEndObject();
         w.WriteString("unitFix", r.UnitFixCommand);
+        w.WriteString("polkitRule", r.PolkitRule?.Text);
         w.WriteBoolean("childWouldSurvive", r.ChildWouldSurvive);
         w.WriteEndObject();
         w.Flush();
         Console.Out.WriteLine();
+    }
+
+    private static void WriteVerdict(Utf8JsonWriter w, string name, Verdict v)
+    {
+        w.WriteStartObject(name);
+        w.WriteBoolean("survivesStop", v.SurvivesStop);
+        w.WriteBoolean("survivesRestart", v.SurvivesRestart);
+        w.WriteBoolean("survivesCrash", v.SurvivesCrash);
+        w.WriteBoolean("survivesLogout", v.SurvivesLogout);
+        w.WriteString("reason", v.Reason);
+        w.WriteEndObject();
     }
 
     private static void WriteBool(Utf8JsonWriter w, string name, bool? value)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Outlive.Interop;
 using Outlive.Procfs;
 using Outlive.Systemd;
 using Outlive.Systemd.DBus;
@@ -7,32 +8,30 @@ using Outlive.Escape;
 namespace Outlive.Diagnosis;
 
 /// <summary>
-/// Explains whether a child of a process would outlive it, and what to do when not. Uses the same rules
-/// as <see cref="EscapePlanner"/> (what <c>--escape auto</c> picks) and <see cref="SurvivalRules.For"/> (what
-/// systemd 252 does, docs/survival-matrix.md).
+/// Explains whether a child of a process would outlive it, and what to do when not. Reads where the process lives
+/// (<see cref="Residence"/>) and judges with the planner's own decision (<see cref="EscapePlanner.Decide"/>, what
+/// <c>--escape auto</c> picks) and <see cref="SurvivalRules"/> (what systemd and logind do, docs/survival-matrix.md).
 /// </summary>
 internal static class Doctor
 {
     static readonly EscapeStrategy[] Strategies = [EscapeStrategy.Setsid, EscapeStrategy.Scope, EscapeStrategy.Service];
 
-    /// <summary>Examines <paramref name="pid"/>: its unit, that unit's KillMode, its permission, its hazards.</summary>
+    /// <summary>Examines <paramref name="pid"/>: where it lives, its unit's KillMode, its session, its permission, its hazards.</summary>
     public static async Task<DoctorReport> ExamineAsync(int pid, CancellationToken cancellationToken = default)
     {
         ProcStat stat = ProcStat.TryRead(pid) ?? throw new ProcessNotFoundException(pid);
         uint uid = UidOf(pid);
-        bool booted = SystemdInit.IsBooted();
-        UnitPlacement? placement = booted ? UnitPlacement.TryRead(pid) : null;
-        string? unit = StoppableUnit(placement);
+        Residence home = await Residence.ReadAsync(pid, uid, stat.StartTimeTicks, askPolkit: true, cancellationToken).ConfigureAwait(false);
 
         string? version = null, problem = null;
         UnitStatus? status = null;
-        if (booted && placement is not null)
+        if (home.Placement is { } placement)
         {
             try
             {
-                DBusClient systemd = DBusClient.For(BusOf(placement));
+                DBusClient systemd = DBusClient.For(Residence.BusOf(placement, uid));
                 version = await systemd.GetVersionAsync(cancellationToken).ConfigureAwait(false);
-                if (unit is not null)
+                if (home.Unit is { } unit)
                     status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
             }
             catch (OutliveException e)
@@ -40,13 +39,9 @@ internal static class Doctor
                 problem = e.Message;
             }
         }
-
-        TransientUnitPermission permission = booted
-            ? await TransientUnitPermission.CheckAsync(pid, uid, stat.StartTimeTicks, placement, cancellationToken).ConfigureAwait(false)
-            : new(false, "systemd is not the init here: there is no manager to create units");
         var hazards = Hazards.Of(pid);
         var reaper = pid == Environment.ProcessId ? Hazards.OrphanReaper() : null;
-        return Conclude(pid, stat.Command, uid, booted, placement, version, unit, status, problem, permission, hazards, reaper);
+        return Conclude(pid, stat.Command, home, version, status, problem, hazards, reaper);
     }
 
     /// <summary>Examines a unit through its main process; throws when the unit has none running.</summary>
@@ -61,98 +56,95 @@ internal static class Doctor
     }
 
     /// <summary>
-    /// The verdict for a child started now by <paramref name="strategy"/> from a process placed at
-    /// <paramref name="placement"/>, free of I/O: <see cref="EscapeStrategy.Auto"/> is first resolved the
-    /// way <see cref="EscapePlanner.Decide"/> resolves it. The returned verdict's Strategy is the one used.
+    /// The verdict for a child started now by <paramref name="strategy"/> from a process that lives at
+    /// <paramref name="home"/>, free of I/O. <see cref="EscapeStrategy.Auto"/> is resolved by the planner itself;
+    /// when it would refuse, the verdict keeps Strategy auto, says "dies" everywhere and gives the refusal as its reason.
     /// </summary>
-    public static Verdict Predict(EscapeStrategy strategy, bool systemdBooted, UnitPlacement? placement, KillMode? killMode, bool canCreateTransientUnits)
+    public static Verdict Predict(EscapeStrategy strategy, Residence home)
     {
-        if (!systemdBooted)
+        if (strategy != EscapeStrategy.Auto)
+            return SurvivalRules.For(home, strategy, strategy == EscapeStrategy.Setsid ? null : EscapePlanner.ManagerForUnit(home));
+        try
         {
-            return strategy is EscapeStrategy.Scope or EscapeStrategy.Service
-                ? new Verdict(strategy, false, false, false, "systemd is not the init here: there is no manager to create units")
-                : SurvivalRules.For(EscapeStrategy.Setsid, null, null, canCreateTransientUnits);
+            EscapePlan plan = EscapePlanner.Decide(new EscapeOptions(), home);
+            return SurvivalRules.For(home, plan.Strategy, plan.Managers.Count > 0 ? plan.Managers[0] : null);
         }
-        if (strategy == EscapeStrategy.Auto)
-            strategy = AutoStrategy(placement, killMode);
-        return SurvivalRules.For(strategy, StoppableUnit(placement), killMode, canCreateTransientUnits);
+        catch (EscapeRefusedException e)
+        {
+            return new Verdict(EscapeStrategy.Auto, false, false, false, e.Message) { SurvivesLogout = false };
+        }
     }
 
     /// <summary>
-    /// <see cref="Predict(EscapeStrategy, bool, UnitPlacement?, KillMode?, bool)"/> for a child of the calling
-    /// process: reads its cgroup, its unit's KillMode over D-Bus (one call) and its permission (polkit only
-    /// when not root). Meant to be called by a parent right before it starts the child.
+    /// <see cref="Predict(EscapeStrategy, Residence)"/> for a child of the calling process: reads where it lives (its unit's
+    /// KillMode, logind's facts for a non-root caller or a session) and, for a unit of its own, polkit's answer. Meant to
+    /// be called by a parent right before it starts the child.
     /// </summary>
     public static async Task<Verdict> PredictAsync(EscapeStrategy strategy, CancellationToken cancellationToken = default)
     {
         int pid = Environment.ProcessId;
-        bool booted = SystemdInit.IsBooted();
-        UnitPlacement? placement = booted ? UnitPlacement.TryRead(pid) : null;
-        KillMode? killMode = null;
-        if (StoppableUnit(placement) is { } unit)
-        {
-            try
-            {
-                DBusClient systemd = DBusClient.For(BusOf(placement!));
-                killMode = (await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false))?.KillMode;
-            }
-            catch (OutliveException)
-            {
-                // Unknown KillMode counts as systemd's default, as the planner does.
-            }
-        }
-        bool canCreate = booted && (strategy is EscapeStrategy.Setsid
-            || (await TransientUnitPermission.CheckAsync(pid, UidOf(pid), ProcStat.TryRead(pid)?.StartTimeTicks ?? 0, placement, cancellationToken).ConfigureAwait(false)).Allowed);
-        return Predict(strategy, booted, placement, killMode, canCreate);
+        Residence home = await Residence.ReadAsync(pid, UidOf(pid), ProcStat.TryRead(pid)?.StartTimeTicks ?? 0,
+            askPolkit: strategy != EscapeStrategy.Setsid, cancellationToken).ConfigureAwait(false);
+        return Predict(strategy, home);
     }
 
     /// <summary>The report from the facts, free of I/O (unit tests feed it synthetic facts).</summary>
     public static DoctorReport Conclude(
-        int pid, string command, uint uid, bool booted, UnitPlacement? placement, string? version, string? unit, UnitStatus? status,
-        string? problem, TransientUnitPermission permission, IReadOnlyList<Hazard> hazards, (int Pid, string Command)? reaper)
+        int pid, string command, Residence home, string? version, UnitStatus? status, string? problem,
+        IReadOnlyList<Hazard> hazards, (int Pid, string Command)? reaper)
     {
-        KillMode? killMode = status?.KillMode;
-        var verdicts = Strategies.Select(s => Predict(s, booted, placement, killMode, permission.Allowed)).ToList();
-        EscapeStrategy auto = booted ? AutoStrategy(placement, killMode) : EscapeStrategy.Setsid;
-        Verdict setsid = verdicts[0], scope = verdicts[1];
-        bool unitKillsSetsid = unit is not null && !setsid.SurvivesAll;
-        string? fix = unitKillsSetsid && UnitName.HasKillMode(unit!)
-            ? $"outlive fix-unit {(placement?.Manager == ManagerKind.User ? "--user " : "")}{unit}"
+        if (status?.KillMode is { } read)
+            home = home with { KillMode = read };
+        var verdicts = Strategies.Select(s => Predict(s, home)).ToList();
+        Verdict auto = Predict(EscapeStrategy.Auto, home);
+        bool autoLives = auto.Strategy != EscapeStrategy.Auto && SurvivalRules.IsEnough(home, auto);
+        string? fix = UnitFixFor(home, verdicts[0]);
+        PolkitRule? polkitRule = home.Uid != 0 && home.SystemManagerAllows != true && home.Kind is ResidenceKind.SystemUnit or ResidenceKind.Session
+            ? PolkitRule.For(home.UserName, MajorVersion(version))
             : null;
 
         Recommendation recommended;
-        if (unitKillsSetsid && scope.SurvivesAll)
-            recommended = new(EscapeStrategy.Scope, "outlive run --escape scope -- PROGRAM [ARGS...]",
-                $"the child gets its own transient scope, outside {unit} (what --escape auto does here)");
-        else if (!unitKillsSetsid)
-            recommended = new(EscapeStrategy.Setsid, "outlive run -- PROGRAM [ARGS...]",
-                unit is null ? "not in a unit that systemd stops: setsid (what --escape auto does here) is enough"
-                             : $"{unit}'s KillMode leaves setsid children alone (what --escape auto does here)");
+        if (autoLives && auto.Strategy == EscapeStrategy.Setsid)
+            recommended = new(EscapeStrategy.Setsid, "outlive run -- PROGRAM [ARGS...]", $"{auto.Reason} (what --escape auto does here)");
+        else if (autoLives)
+            recommended = new(auto.Strategy, "outlive run --escape scope -- PROGRAM [ARGS...]", $"{auto.Reason} (what --escape auto does here)");
+        else if (fix is not null)
+            recommended = new(EscapeStrategy.Setsid, $"{fix}   then: outlive run -- PROGRAM [ARGS...]",
+                $"no transient unit here outlives {home.Unit}: set KillMode=process on it with a drop-in, then setsid is enough");
+        else if (home.Uid != 0 && home.Kind is not (ResidenceKind.NoSystemd or ResidenceKind.NoUnit))
+            recommended = new(EscapeStrategy.Auto, $"loginctl enable-linger {home.UserName}   then: outlive run -- PROGRAM [ARGS...]",
+                $"{home.UserName}'s manager then runs without a session and takes the child{(polkitRule is null ? "" : "; or let polkit allow transient units (rule below)")}");
         else
-            recommended = new(EscapeStrategy.Setsid, fix is null ? "none: run the parent outside a unit that kills its cgroup" : $"{fix}   then: outlive run -- PROGRAM [ARGS...]",
-                fix is null ? $"no transient units allowed, and {unit} has no KillMode= to change"
-                            : $"no transient units allowed here: set KillMode=process on {unit} with a drop-in, then setsid is enough");
-        bool survives = recommended.Strategy == EscapeStrategy.Scope ? scope.SurvivesAll : !unitKillsSetsid;
-        return new DoctorReport(pid, command, uid, booted, placement, version, unit, status, problem, permission,
-            verdicts, auto, hazards, recommended, fix, survives, reaper);
+            recommended = new(EscapeStrategy.Setsid, "none: run the parent outside a place that kills its children", auto.Reason);
+        return new DoctorReport(pid, command, home, version, status, problem, verdicts, auto, hazards, recommended, fix, polkitRule, autoLives, reaper);
     }
 
-    /// <summary>What --escape auto picks: the planner's own decision (root-ness does not change the strategy).</summary>
-    static EscapeStrategy AutoStrategy(UnitPlacement? placement, KillMode? killMode) =>
-        EscapePlanner.Decide(new EscapeOptions(), systemdBooted: true, placement, killMode, isRoot: true, userBusReachable: false).Strategy;
-
-    /// <summary>The unit a stop would come from: none at the root, in a bare slice, or in PID 1's init.scope.</summary>
-    static string? StoppableUnit(UnitPlacement? placement) =>
-        placement?.Unit is { } unit && !(unit == "init.scope" && placement.Manager == ManagerKind.System) ? unit : null;
-
-    static SystemdBus BusOf(UnitPlacement placement)
+    /// <summary>
+    /// <c>outlive fix-unit</c> for a unit whose KillMode kills setsid children and that a drop-in can change: a service
+    /// (or socket, mount, swap) of the system manager or of the caller's own manager; never a scope, whose settings
+    /// do not outlive it (a login session's least of all).
+    /// </summary>
+    static string? UnitFixFor(Residence home, Verdict setsid)
     {
-        if (placement.Manager == ManagerKind.System)
-            return SystemdBus.System();
-        // Another user's manager listens on that user's runtime directory, not on ours.
-        return placement.UserId is { } uid && uid != UidOf(Environment.ProcessId)
-            ? new SystemdBus(ManagerKind.User, $"unix:path=/run/user/{uid.ToString(CultureInfo.InvariantCulture)}/bus")
-            : SystemdBus.User();
+        if (home.Unit is not { } unit || setsid.SurvivesStop || !UnitName.HasKillMode(unit) || UnitName.TypeOf(unit) == "scope")
+            return null;
+        return home.Kind switch
+        {
+            ResidenceKind.SystemUnit => Libc.getuid() == 0 ? $"outlive fix-unit {unit}" : $"sudo outlive fix-unit {unit}",
+            ResidenceKind.UserUnit when home.Placement?.UserId == Libc.getuid() => $"outlive fix-unit --user {unit}",
+            _ => null,
+        };
+    }
+
+    /// <summary>The number a manager's Version starts with ("252 (252.36-1~deb12u1)" is 252); null when unknown.</summary>
+    internal static int? MajorVersion(string? version)
+    {
+        if (version is null)
+            return null;
+        int digits = 0;
+        while (digits < version.Length && char.IsAsciiDigit(version[digits]))
+            digits++;
+        return int.TryParse(version.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out int major) ? major : null;
     }
 
     internal static uint UidOf(int pid)

@@ -139,11 +139,7 @@ internal static class EscapeLauncher
         // Asked for by name: say what systemd said. Chosen by auto: no strategy is left that keeps it alive.
         if (plan.Requested != EscapeStrategy.Auto)
             throw refusals[0];
-        string caller = plan.Caller?.Unit ?? "this unit";
-        throw new EscapeRefusedException(
-            $"nothing started: {caller} (KillMode={(plan.CallerKillMode ?? KillMode.ControlGroup).ToSystemdString()}) would kill the child, and no transient unit could be made for it " +
-            $"({string.Join("; ", refusals.Select(r => r.Message.TrimEnd('.')))}); fix: 'outlive fix-unit {caller}' (KillMode=process), " +
-            "or a polkit rule that allows this user org.freedesktop.systemd1.manage-units");
+        throw new EscapeRefusedException(EscapePlanner.NothingLives(plan.Home, [.. refusals.Select(r => r.Message)]));
     }
 
     /// <summary>

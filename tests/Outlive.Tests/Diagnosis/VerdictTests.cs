@@ -1,13 +1,12 @@
 using Outlive.Diagnosis;
 using Outlive.Systemd;
 using Outlive.Escape;
+using static Outlive.Tests.Support.Homes;
 
 namespace Outlive.Tests.Diagnosis;
 
 public class VerdictTests
 {
-    private static readonly UnitPlacement InService = UnitPlacement.FromCgroupPath("/system.slice/app.service");
-
     public static TheoryData<string, EscapeStrategy, bool, bool> Table()
     {
         var data = new TheoryData<string, EscapeStrategy, bool, bool>();
@@ -32,7 +31,8 @@ public class VerdictTests
     public void Every_KillMode_strategy_and_permission_predicts_the_survival_matrix_outcome(string killMode, EscapeStrategy strategy, bool mayCreateUnits, bool survives)
     {
         KillMode mode = SystemdEnums.ParseKillMode(killMode)!.Value;
-        Verdict verdict = Doctor.Predict(strategy, systemdBooted: true, InService, mode, mayCreateUnits);
+        // A non-root service with no user manager: polkit alone decides whether a unit of its own can be made.
+        Verdict verdict = Doctor.Predict(strategy, At(Service, mode, uid: 1500, systemAllows: mayCreateUnits, lingers: false));
 
         Assert.Equal(survives, verdict.SurvivesStop);
         Assert.Equal(survives, verdict.SurvivesRestart);
@@ -47,32 +47,81 @@ public class VerdictTests
     [InlineData("none", EscapeStrategy.Setsid)]
     public void Auto_resolves_to_the_strategy_the_escape_planner_picks(string killMode, EscapeStrategy expected)
     {
-        KillMode mode = SystemdEnums.ParseKillMode(killMode)!.Value;
-        EscapePlan plan = EscapePlanner.Decide(new EscapeOptions(), true, InService, mode, isRoot: true, userBusReachable: false);
+        Residence home = At(Service, SystemdEnums.ParseKillMode(killMode));
 
-        Assert.Equal(expected, plan.Strategy);
-        Assert.Equal(expected, Doctor.Predict(EscapeStrategy.Auto, true, InService, mode, true).Strategy);
+        Assert.Equal(expected, EscapePlanner.Decide(new EscapeOptions(), home).Strategy);
+        Assert.Equal(expected, Doctor.Predict(EscapeStrategy.Auto, home).Strategy);
     }
 
     [Fact]
     public void An_unknown_KillMode_counts_as_control_group_like_systemds_default()
     {
-        Assert.False(Doctor.Predict(EscapeStrategy.Setsid, true, InService, killMode: null, true).SurvivesStop);
+        Assert.False(Doctor.Predict(EscapeStrategy.Setsid, At(Service, killMode: null)).SurvivesStop);
     }
 
     [Fact]
     public void Outside_systemd_setsid_survives_and_transient_units_are_impossible()
     {
-        Assert.True(Doctor.Predict(EscapeStrategy.Setsid, systemdBooted: false, null, null, false).SurvivesAll);
-        Assert.False(Doctor.Predict(EscapeStrategy.Scope, systemdBooted: false, null, null, false).SurvivesAll);
-        Assert.Equal(EscapeStrategy.Setsid, Doctor.Predict(EscapeStrategy.Auto, systemdBooted: false, null, null, false).Strategy);
+        Residence home = At(null, booted: false);
+        Assert.True(Doctor.Predict(EscapeStrategy.Setsid, home).SurvivesAll);
+        Assert.False(Doctor.Predict(EscapeStrategy.Scope, home).SurvivesAll);
+        Assert.Equal(EscapeStrategy.Setsid, Doctor.Predict(EscapeStrategy.Auto, home).Strategy);
     }
 
     [Fact]
-    public void A_process_in_init_scope_or_a_user_session_scope_is_judged_by_what_stops_it()
+    public void PID_1s_init_scope_is_never_stopped()
     {
-        // PID 1's own init.scope is never stopped; a login session scope is (when the session ends).
-        Assert.True(Doctor.Predict(EscapeStrategy.Setsid, true, UnitPlacement.FromCgroupPath("/init.scope"), null, false).SurvivesAll);
-        Assert.False(Doctor.Predict(EscapeStrategy.Setsid, true, UnitPlacement.FromCgroupPath("/user.slice/user-1000.slice/session-3.scope"), null, false).SurvivesAll);
+        Assert.True(Doctor.Predict(EscapeStrategy.Setsid, At(Init)).SurvivesAll);
+    }
+
+    [Theory]
+    [InlineData(false, false, true)]
+    [InlineData(false, true, true)]
+    [InlineData(true, false, false)]
+    [InlineData(true, true, false)]
+    public void In_a_session_setsid_lives_through_logout_exactly_when_logind_abandons_the_session(bool killUserProcesses, bool lingers, bool survivesLogout)
+    {
+        Residence home = At(Session, uid: 1500, systemAllows: false, lingers: lingers, userManager: true, logout: killUserProcesses ? KillsSessions : KeepsSessions);
+        Verdict setsid = Doctor.Predict(EscapeStrategy.Setsid, home);
+
+        Assert.Equal(survivesLogout, setsid.SurvivesLogout);
+        Assert.True(setsid.SurvivesCrash, "the parent's own exit does not end the session");
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void A_scope_in_the_user_manager_lives_through_logout_exactly_when_the_user_lingers(bool lingers, bool survivesLogout)
+    {
+        Residence home = At(Session, uid: 1500, systemAllows: false, lingers: lingers, userManager: true, logout: KillsSessions);
+        Verdict scope = Doctor.Predict(EscapeStrategy.Scope, home);
+
+        Assert.True(scope.SurvivesStop);
+        Assert.Equal(survivesLogout, scope.SurvivesLogout);
+        Assert.Contains(lingers ? "u1 lingers" : "loginctl enable-linger u1", scope.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, true, true)]
+    [InlineData(true, false, false)]
+    [InlineData(true, true, false)]
+    [InlineData(false, false, true)]
+    public void Doctors_auto_verdict_and_the_planners_choice_agree_in_every_session_cell(bool killUserProcesses, bool lingers, bool expectSetsid)
+    {
+        Residence home = At(Session, uid: 1500, systemAllows: false, lingers: lingers, userManager: true, logout: killUserProcesses ? KillsSessions : KeepsSessions);
+        Verdict auto = Doctor.Predict(EscapeStrategy.Auto, home);
+        EscapePlan? plan = null;
+        try
+        {
+            plan = EscapePlanner.Decide(new EscapeOptions(), home);
+        }
+        catch (EscapeRefusedException)
+        {
+        }
+
+        Assert.Equal(plan?.Strategy ?? EscapeStrategy.Auto, auto.Strategy);
+        Assert.Equal(plan is not null, auto.SurvivesAll);
+        if (expectSetsid)
+            Assert.Equal(EscapeStrategy.Setsid, auto.Strategy);
     }
 }

@@ -2,7 +2,7 @@ using Outlive.Systemd;
 using Outlive.Systemd.DBus;
 using Tmds.DBus.Protocol;
 
-namespace Outlive.Diagnosis;
+namespace Outlive.Systemd;
 
 /// <summary>Whether a process may create transient units (scope, service) outside its own unit, and how that was decided.</summary>
 internal sealed record TransientUnitPermission(bool Allowed, string Why)
