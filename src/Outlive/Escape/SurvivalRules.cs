@@ -53,7 +53,7 @@ internal static class SurvivalRules
             case ResidenceKind.NoSystemd or ResidenceKind.NoUnit:
                 return Lives(setsid, "not in a unit that systemd stops: nothing kills it");
             case ResidenceKind.Session:
-                string rule = home.LogoutPolicy?.Explain(home.UserName) ?? "logind did not answer, so its kill policy is unknown";
+                string rule = home.LogoutPolicy?.Explain(home.UserName) ?? $"logind's kill policy is unknown: {home.LogindProblem ?? "not asked"}";
                 return home.SessionKilledAtLogout
                     ? new Verdict(setsid, true, true, true, $"logind kills what is left in {home.Unit} at logout ({rule})") { SurvivesLogout = false }
                     : Lives(setsid, $"logind abandons {home.Unit} at logout ({rule}): the child lives on in it (loginctl terminate-session would still kill it)");

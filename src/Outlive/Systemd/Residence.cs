@@ -54,6 +54,9 @@ internal sealed record Residence(
     bool? SystemManagerAllows,
     string PermissionWhy)
 {
+    /// <summary>Why logind could not be asked, when it could not (its facts are then taken at their worst).</summary>
+    public string? LogindProblem { get; init; }
+
     /// <summary>Whether logind kills what is left in this session at logout (unknown counts as yes: never promise what may not hold).</summary>
     public bool SessionKilledAtLogout => Kind == ResidenceKind.Session && (LogoutPolicy?.KillsSessionsOf(UserName) ?? true);
 
@@ -82,19 +85,33 @@ internal sealed record Residence(
         if (home.Kind == ResidenceKind.Session)
         {
             string id = Logind.SessionIdOf(home.Unit)!;
-            home = home with
+            try
             {
-                LogoutPolicy = await TryAsync(Logind.GetPolicyAsync(cancellationToken)).ConfigureAwait(false),
-                Session = await TryAsync(Logind.TryGetSessionAsync(id, cancellationToken)).ConfigureAwait(false),
-            };
+                home = home with
+                {
+                    LogoutPolicy = await Logind.GetPolicyAsync(cancellationToken).ConfigureAwait(false),
+                    Session = await Logind.TryGetSessionAsync(id, cancellationToken).ConfigureAwait(false),
+                };
+            }
+            catch (OutliveException e)
+            {
+                home = home with { LogindProblem = e.Message };
+            }
         }
         if (uid != 0)
         {
             home = home with
             {
-                Lingers = await TryLingersAsync(uid, home.UserName, cancellationToken).ConfigureAwait(false),
                 UserManagerReachable = UserManagerListens(uid),
             };
+            try
+            {
+                home = home with { Lingers = await Logind.LingersAsync(uid, home.UserName, cancellationToken).ConfigureAwait(false) };
+            }
+            catch (OutliveException e)
+            {
+                home = home with { LogindProblem = e.Message };
+            }
         }
         return askPolkit ? await home.AskPolkitAsync(pid, startTimeTicks, cancellationToken).ConfigureAwait(false) : home;
     }
@@ -144,18 +161,6 @@ internal sealed record Residence(
     static string? StoppableUnit(bool booted, UnitPlacement? placement) =>
         booted && placement?.Unit is { } unit && !(unit == "init.scope" && placement.Manager == ManagerKind.System) ? unit : null;
 
-    static async Task<bool?> TryLingersAsync(uint uid, string user, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await Logind.LingersAsync(uid, user, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OutliveException)
-        {
-            return null;
-        }
-    }
-
     static async Task<KillMode?> TryReadKillModeAsync(UnitPlacement placement, uint uid, string unit, CancellationToken cancellationToken)
     {
         try
@@ -176,18 +181,6 @@ internal sealed record Residence(
         return placement.UserId is { } owner && owner != Libc.getuid()
             ? new SystemdBus(ManagerKind.User, $"unix:path=/run/user/{owner.ToString(CultureInfo.InvariantCulture)}/bus")
             : SystemdBus.User(uid: callerUid);
-    }
-
-    static async Task<T?> TryAsync<T>(Task<T> task) where T : class?
-    {
-        try
-        {
-            return await task.ConfigureAwait(false);
-        }
-        catch (OutliveException)
-        {
-            return null;
-        }
     }
 
     static string NameOf(uint uid) => Libc.LookupUser(uid.ToString(CultureInfo.InvariantCulture))?.Name ?? uid.ToString(CultureInfo.InvariantCulture);

@@ -91,7 +91,9 @@ internal static class SurvivalMatrixDoc
         }
         md.AppendLine();
         md.AppendLine("Regenerate: `dotnet test --project tests/Outlive.SystemdBed` as root (see tests/Outlive.SystemdBed).");
-        return md.ToString();
+        md.AppendLine();
+        md.Append(DocSection.Preserved());
+        return md.ToString().TrimEnd() + "\n";
     }
 
     private static int IndexOf(ChildMethod method) => ChildMethod.All.ToList().IndexOf(method);

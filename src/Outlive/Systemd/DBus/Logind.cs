@@ -71,7 +71,7 @@ internal static class Logind
         string path;
         try
         {
-            path = await CallAsync("GetSession", ManagerPath, ManagerInterface, "s", w => w.WriteString(id), ReadObjectPath, cancellationToken).ConfigureAwait(false);
+            path = await CallAsync("GetSession", ManagerPath, ManagerInterface, "s", (ref MessageWriter w) => w.WriteString(id), ReadObjectPath, cancellationToken).ConfigureAwait(false);
         }
         catch (SystemdRequestRejectedException)
         {
@@ -91,13 +91,13 @@ internal static class Logind
         string path;
         try
         {
-            path = await CallAsync("GetUser", ManagerPath, ManagerInterface, "u", w => w.WriteUInt32(uid), ReadObjectPath, cancellationToken).ConfigureAwait(false);
+            path = await CallAsync("GetUser", ManagerPath, ManagerInterface, "u", (ref MessageWriter w) => w.WriteUInt32(uid), ReadObjectPath, cancellationToken).ConfigureAwait(false);
         }
         catch (SystemdRequestRejectedException e) when (e.ErrorName == NoSuchUser)
         {
             return File.Exists(Path.Combine(LingerDirectory, user));
         }
-        VariantValue linger = await CallAsync("Get", path, PropertiesInterface, "ss", w =>
+        VariantValue linger = await CallAsync("Get", path, PropertiesInterface, "ss", (ref MessageWriter w) =>
         {
             w.WriteString("org.freedesktop.login1.User");
             w.WriteString("Linger");
@@ -112,21 +112,31 @@ internal static class Logind
             : null;
 
     static Task<Dictionary<string, VariantValue>> GetAllAsync(string path, string @interface, CancellationToken cancellationToken) =>
-        CallAsync("GetAll", path, PropertiesInterface, "s", w => w.WriteString(@interface),
+        CallAsync("GetAll", path, PropertiesInterface, "s", (ref MessageWriter w) => w.WriteString(@interface),
             static (message, _) => message.GetBodyReader().ReadDictionaryOfStringToVariantValue(), cancellationToken);
 
-    static Task<T> CallAsync<T>(string method, string path, string @interface, string signature, Action<MessageWriter> writeArguments,
+    static Task<T> CallAsync<T>(string method, string path, string @interface, string signature, WriteArguments writeArguments,
         MessageValueReader<T> reader, CancellationToken cancellationToken) =>
         DBusClient.For(ManagerKind.System).CallAsync(method, "logind", reader, connected =>
         {
             // logind has no peer socket: when only systemd's private socket answers, there is no logind to ask.
             if (!connected.IsBus)
                 throw new SystemdUnavailableException("logind is asked over the system bus, and the system bus is not running");
-            using MessageWriter writer = connected.Connection.GetMessageWriter();
-            writer.WriteMethodCallHeader(Service, path, @interface, method, signature);
-            writeArguments(writer);
-            return writer.CreateMessage();
+            MessageWriter writer = connected.Connection.GetMessageWriter();
+            try
+            {
+                writer.WriteMethodCallHeader(Service, path, @interface, method, signature);
+                writeArguments(ref writer);
+                return writer.CreateMessage();
+            }
+            finally
+            {
+                writer.Dispose();
+            }
         }, cancellationToken);
+
+    /// <summary>MessageWriter is a struct: arguments must be written to the caller's copy, by reference.</summary>
+    delegate void WriteArguments(ref MessageWriter writer);
 
     static string ReadObjectPath(Message message, object? _) => message.GetBodyReader().ReadObjectPathAsString();
 }
