@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Outlive.Interop;
@@ -17,6 +18,12 @@ internal static unsafe class NativeSpawn
         IReadOnlyList<int> PassedFds);
 
     private const int FirstPassedFd = 3;
+
+    /// <summary>
+    /// Tests set it to run the paths for glibc &lt; 2.34 and &lt; 2.29 on a newer glibc; an AsyncLocal, so it reaches
+    /// the spawns of the test that sets it (threads it starts included) and no other test's.
+    /// </summary>
+    internal static readonly AsyncLocal<bool> ForceOldGlibcFallbacks = new();
 
     /// <summary>
     /// Returns the child's pid, or -1 with the errno posix_spawn returned (then the program is at fault: the output
@@ -65,15 +72,24 @@ internal static unsafe class NativeSpawn
             }
             for (int i = 0; i < passedCopies.Count; i++)
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, passedCopies[i], FirstPassedFd + i));
-            Check(Libc.posix_spawn_file_actions_addclosefrom_np(actions, firstFree));
+            var addCloseFrom = ForceOldGlibcFallbacks.Value ? null : Libc.posix_spawn_file_actions_addclosefrom_np;
+            if (addCloseFrom != null)
+                Check(addCloseFrom(actions, firstFree));
+            else
+                AddCloseOfInheritableFds(actions, firstFree);
 
-            if (request.WorkingDirectory is not null)
-                Check(Libc.posix_spawn_file_actions_addchdir_np(actions, strings.Add(request.WorkingDirectory)));
+            var addChdir = ForceOldGlibcFallbacks.Value ? null : Libc.posix_spawn_file_actions_addchdir_np;
+            if (request.WorkingDirectory is not null && addChdir != null)
+                Check(addChdir(actions, strings.Add(request.WorkingDirectory)));
 
             byte* path = strings.Add(request.ExecutablePath);
             byte** argv = strings.AddArray(request.Argv);
             byte** envp = strings.AddArray(request.Environment);
-            errno = Libc.posix_spawn(out int pid, path, actions, attr, argv, envp);
+            int pid;
+            if (request.WorkingDirectory is null || addChdir != null)
+                errno = Libc.posix_spawn(out pid, path, actions, attr, argv, envp);
+            else
+                errno = SpawnFromDirectory(request.WorkingDirectory, out pid, path, actions, attr, argv, envp);
             return errno == 0 ? pid : -1;
         }
         finally
@@ -86,6 +102,63 @@ internal static unsafe class NativeSpawn
             Libc.posix_spawnattr_destroy(attr);
             strings.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Without addclosefrom_np (glibc &lt; 2.34): a close action for each fd ≥ <paramref name="lowFd"/> that exec would
+    /// keep, i.e. without FD_CLOEXEC (the passed copies, the output files and the fd listing /proc/self/fd all have it).
+    /// One that another thread closes before the spawn is harmless: glibc's child ignores a failed close of an fd in
+    /// range. Left open: an inheritable fd another thread opens between this listing and the spawn reaches the child
+    /// (.NET opens its own fds CLOEXEC, so only code that clears the flag on purpose can race this way).
+    /// </summary>
+    private static void AddCloseOfInheritableFds(byte* actions, int lowFd)
+    {
+        List<int> inheritable = [];
+        try
+        {
+            foreach (string entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            {
+                if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out int fd) && fd >= lowFd)
+                {
+                    int flags = Libc.fcntl(fd, Libc.F_GETFD, 0);
+                    if (flags >= 0 && (flags & Libc.FD_CLOEXEC) == 0)
+                        inheritable.Add(fd);
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            throw new ChildStartException($"cannot list /proc/self/fd to keep this process's fds from the child: {e.Message}; mount /proc", Libc.ENOENT);
+        }
+        foreach (int fd in inheritable)
+            Check(Libc.posix_spawn_file_actions_addclose(actions, fd));
+    }
+
+    /// <summary>
+    /// Without addchdir_np (glibc &lt; 2.29): posix_spawn from a throwaway thread with a working directory of its own
+    /// (unshare(CLONE_FS), then chdir), which the child inherits; the process's working directory never moves. The
+    /// thread starts with the calling thread's credentials and umask, so chdir is checked as the child's would be.
+    /// </summary>
+    private static int SpawnFromDirectory(string directory, out int pid, byte* path, byte* actions, byte* attr, byte** argv, byte** envp)
+    {
+        (nint Path, nint Actions, nint Attr, nint Argv, nint Envp) native = ((nint)path, (nint)actions, (nint)attr, (nint)argv, (nint)envp);
+        int spawned = -1, errno = 0, chdirErrno = 0;
+        var thread = new Thread(() =>
+        {
+            if (Libc.unshare(Libc.CLONE_FS) != 0 || Libc.chdir(directory) != 0)
+            {
+                chdirErrno = Marshal.GetLastPInvokeError();
+                return;
+            }
+            errno = Libc.posix_spawn(out spawned, (byte*)native.Path, (void*)native.Actions, (void*)native.Attr, (byte**)native.Argv, (byte**)native.Envp);
+        })
+        { IsBackground = true, Name = "outlive-spawn-in-dir" };
+        thread.Start();
+        thread.Join();
+        if (chdirErrno != 0)
+            throw new ChildStartException($"cannot use working directory {directory}: {Libc.StrError(chdirErrno)}; pick another --cwd", chdirErrno, directory);
+        pid = spawned;
+        return errno;
     }
 
     private static void AddOutput(byte* actions, NativeStrings strings, List<int> opened, int fd, OutputTarget target, string stream)

@@ -53,7 +53,50 @@ public class DetachedProcessTests
     }
 
     [Fact]
-    public unsafe void Leaked_fds_stay_behind_and_a_passed_fd_arrives_as_fd_3()
+    public void Leaked_fds_stay_behind_and_a_passed_fd_arrives_as_fd_3() => AssertOnlyThePassedFdReachesTheChild();
+
+    [Fact]
+    public void Without_addclosefrom_np_leaked_fds_still_stay_behind_and_a_passed_fd_arrives_as_fd_3()
+    {
+        NativeSpawn.ForceOldGlibcFallbacks.Value = true;
+        try
+        {
+            AssertOnlyThePassedFdReachesTheChild();
+        }
+        finally
+        {
+            NativeSpawn.ForceOldGlibcFallbacks.Value = false;
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Without_addchdir_np_the_child_starts_in_its_working_directory_with_its_umask_and_ours_stays()
+    {
+        NativeSpawn.ForceOldGlibcFallbacks.Value = true;
+        using var scratch = new Repo.ScratchDir();
+        string output = Path.Combine(scratch.Path, "out");
+        string ours = Environment.CurrentDirectory;
+
+        var child = DetachedProcess.Start(new DetachedStartInfo
+        {
+            Program = "sh",
+            Arguments = ["-c", "pwd; umask"],
+            WorkingDirectory = scratch.Path,
+            Umask = 0b000_010_111,
+            StandardOutput = OutputTarget.AppendToFile(output),
+        });
+
+        Assert.Equal(new ExitStatus(0, null), await child.Exited.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.Equal($"{scratch.Path}\n0027\n", await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal(ours, Environment.CurrentDirectory);
+        Assert.Equal(new FileInfo("/proc/self/cwd").LinkTarget, ours);
+    }
+
+    /// <summary>
+    /// Inheritable fds (a file, a socket, both pipe ends) and a CLOEXEC one in this process: only the passed pipe end
+    /// reaches the child, as fd 3, and not again under its own number.
+    /// </summary>
+    private static unsafe void AssertOnlyThePassedFdReachesTheChild()
     {
         int leakedFile = TestLibc.open("/etc/hostname", TestLibc.O_RDONLY); // no O_CLOEXEC
         Assert.True(leakedFile >= 0);
@@ -62,14 +105,14 @@ public class DetachedProcessTests
         listener.Listen();
         Assert.Equal(0, TestLibc.fcntl((int)listener.Handle, TestLibc.F_SETFD, 0)); // made inheritable
         int* pipe = stackalloc int[2];
-        Assert.Equal(0, TestLibc.pipe2(pipe, 0x80000));
+        Assert.Equal(0, TestLibc.pipe2(pipe, 0));
+        using var cloexecFile = File.OpenRead("/etc/hostname");
         try
         {
             var child = StartSleep(new DetachedStartInfo { Program = "sleep", PassedFds = [pipe[0]] });
             try
             {
-                // sleep itself opens locale files for a moment at start-up: wait for its fd table to settle.
-                Children.WaitUntil(() => Children.OpenFds(child.Pid).SequenceEqual([0, 1, 2, 3]), TimeSpan.FromSeconds(15));
+                Assert.True(Children.WaitUntil(() => Children.IsInSleepCall(child.Pid), TimeSpan.FromSeconds(15)), "sleep never got to sleep");
                 Assert.Equal([0, 1, 2, 3], Children.OpenFds(child.Pid));
                 Assert.Equal("/dev/null", Children.FdTarget(child.Pid, 0));
                 Assert.Equal(Children.FdTarget(Environment.ProcessId, pipe[0]), Children.FdTarget(child.Pid, 3));

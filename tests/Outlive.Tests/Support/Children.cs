@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Outlive.Interop;
 using Outlive.Procfs;
 
@@ -56,6 +57,17 @@ internal static class Children
 
     internal static int[] OpenFds(int pid) =>
         [.. Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Select(p => int.Parse(Path.GetFileName(p), CultureInfo.InvariantCulture)).Order()];
+
+    /// <summary>
+    /// Whether the process is blocked in nanosleep or clock_nanosleep: a sleep there is past its start-up, in which the
+    /// dynamic loader and setlocale open files for a moment (its fd table can look settled between two of them).
+    /// </summary>
+    internal static bool IsInSleepCall(int pid)
+    {
+        int[] sleepCalls = RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? [101, 115] : [35, 230];
+        string call = File.ReadAllText($"/proc/{pid}/syscall").Split(' ')[0];
+        return int.TryParse(call, NumberStyles.None, CultureInfo.InvariantCulture, out int number) && sleepCalls.Contains(number);
+    }
 
     internal static string FdTarget(int pid, int fd) => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget ?? "";
 

@@ -13,6 +13,12 @@ internal static class Repo
     /// <summary>The built <c>outlive</c> command.</summary>
     internal static string Cli => Path.Combine(Root, "artifacts", "bin", "Outlive.Cli", Configuration, "outlive");
 
+    /// <summary>The NativeAOT <c>outlive</c>, the binary users get: scripts/test publishes it here before the tests run.</summary>
+    internal static string NativeCli => Path.Combine(Root, "artifacts", "publish", "outlive", "outlive");
+
+    /// <summary>The library as this test assembly was built with it.</summary>
+    internal static string Library => Path.Combine(Root, "artifacts", "bin", "Outlive", Configuration, "Outlive.dll");
+
     /// <summary>The seed's exectest: a long-lived parent that starts one child by a chosen method.</summary>
     internal static string ExecTest => Path.Combine(Root, "artifacts", "bin", "ExecTest", Configuration, "exectest");
 
