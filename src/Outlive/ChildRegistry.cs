@@ -15,9 +15,10 @@ public sealed class ChildRegistry
     private readonly ChildStopper _stopper;
 
     /// <param name="stateDirectory">
-    /// Null for the default: <c>/run/outlive</c> for root, else <c>$XDG_RUNTIME_DIR/outlive</c>, else
-    /// <c>/run/user/UID/outlive</c>, else <c>/tmp/outlive-UID</c>. Made 0700 on first use; refused when it is a
-    /// symlink, another user's, or writable by others.
+    /// Null for the default: <c>/run/outlive</c> for root, else <c>~/.local/state/outlive</c> (the same whether the
+    /// user is logged in or lingers), else <c>/tmp/outlive-UID</c> for a user without a home of their own; entries an
+    /// earlier version left in the runtime dir are moved there. Made 0700 on first use; refused when it is a symlink,
+    /// another user's, or writable by others.
     /// </param>
     public ChildRegistry(string? stateDirectory = null)
     {

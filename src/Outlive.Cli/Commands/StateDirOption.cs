@@ -7,7 +7,7 @@ internal static class StateDirOption
 {
     internal static Option<string?> Option { get; } = new("--state-dir")
     {
-        Description = "The registry directory (default: $OUTLIVE_STATE_DIR, else /run/outlive for root, $XDG_RUNTIME_DIR/outlive for others).",
+        Description = "The registry directory (default: $OUTLIVE_STATE_DIR, else /run/outlive for root, ~/.local/state/outlive for others, /tmp/outlive-UID without a home).",
         Recursive = true,
     };
 

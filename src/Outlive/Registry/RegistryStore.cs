@@ -31,6 +31,8 @@ internal sealed partial class RegistryStore
         new(() => ProcessIdentity.TryCapture(Environment.ProcessId) ?? throw new InvalidOperationException("cannot read /proc/self/stat"));
 
     private readonly uint _uid;
+    private readonly string[] _olderDirs;
+    private int _olderDirsMoved;
     private readonly Func<RegistryEntry, CancellationToken, Task<ChildState?>>? _unitState;
 
     /// <param name="stateDir">Null for <see cref="DefaultStateDir"/>; the CLI passes --state-dir / OUTLIVE_STATE_DIR.</param>
@@ -40,26 +42,58 @@ internal sealed partial class RegistryStore
     public RegistryStore(string? stateDir = null, Func<RegistryEntry, CancellationToken, Task<ChildState?>>? unitState = null)
     {
         _uid = Libc.getuid();
-        StateDir = Path.GetFullPath(stateDir ?? DefaultStateDir(_uid, Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR"), Directory.Exists));
+        if (stateDir is null)
+        {
+            string? home = _uid == 0 ? null : Libc.LookupUser(_uid.ToString(CultureInfo.InvariantCulture))?.Home;
+            StateDir = DefaultStateDir(_uid, home, HomeIsOwnedBy);
+            _olderDirs = [.. OlderStateDirs(_uid, Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")).Where(d => d != StateDir)];
+        }
+        else
+        {
+            StateDir = Path.GetFullPath(stateDir);
+            _olderDirs = [];
+        }
         _unitState = unitState;
+    }
+
+    /// <summary>A store in <paramref name="stateDir"/> that first takes over the entries in <paramref name="olderDirs"/>.</summary>
+    internal RegistryStore(string stateDir, IEnumerable<string> olderDirs)
+    {
+        _uid = Libc.getuid();
+        StateDir = Path.GetFullPath(stateDir);
+        _olderDirs = [.. olderDirs];
     }
 
     public string StateDir { get; }
 
     /// <summary>
-    /// <c>/run/outlive</c> for root, else <c>$XDG_RUNTIME_DIR/outlive</c>, else <c>/run/user/UID/outlive</c> when
-    /// logind made that runtime dir, else <c>/tmp/outlive-UID</c> — a <c>User=</c> service of a user without a
-    /// session has neither; like tmux's /tmp/tmux-UID, the dir is made 0700 and its owner checked before use.
+    /// One place per user, whether or not they are logged in or linger: <c>/run/outlive</c> for root, else
+    /// <c>~/.local/state/outlive</c> (XDG's state dir; HOME from the user database, not the environment, since a
+    /// <c>User=</c> service and a login shell see different ones), else, for a user without a home of their own,
+    /// <c>/tmp/outlive-UID</c> — like tmux's /tmp/tmux-UID, made 0700 and its owner checked before use.
     /// </summary>
-    public static string DefaultStateDir(uint uid, string? xdgRuntimeDir, Func<string, bool> directoryExists)
+    public static string DefaultStateDir(uint uid, string? home, Func<string, uint, bool> homeIsOwnedBy)
     {
-        string id = uid.ToString(CultureInfo.InvariantCulture);
         if (uid == 0)
             return "/run/outlive";
-        if (!string.IsNullOrEmpty(xdgRuntimeDir) && Path.IsPathRooted(xdgRuntimeDir))
-            return Path.Combine(xdgRuntimeDir, "outlive");
-        return directoryExists($"/run/user/{id}") ? $"/run/user/{id}/outlive" : $"/tmp/outlive-{id}";
+        if (home is not null && Path.IsPathRooted(home) && home != "/" && homeIsOwnedBy(home, uid))
+            return Path.Combine(home, ".local", "state", "outlive");
+        return $"/tmp/outlive-{uid.ToString(CultureInfo.InvariantCulture)}";
     }
+
+    /// <summary>Where earlier versions kept a user's entries (the runtime dir while it existed, /tmp otherwise): read once and moved here.</summary>
+    internal static IEnumerable<string> OlderStateDirs(uint uid, string? xdgRuntimeDir)
+    {
+        if (uid == 0)
+            yield break;
+        string id = uid.ToString(CultureInfo.InvariantCulture);
+        if (!string.IsNullOrEmpty(xdgRuntimeDir) && Path.IsPathRooted(xdgRuntimeDir))
+            yield return Path.Combine(xdgRuntimeDir, "outlive");
+        yield return $"/run/user/{id}/outlive";
+        yield return $"/tmp/outlive-{id}";
+    }
+
+    static bool HomeIsOwnedBy(string home, uint uid) => SecureFiles.LStat(home) is { } stat && stat.FileType == Libc.S_IFDIR && stat.Uid == uid;
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9._@-]{0,63}$")]
     private static partial Regex NamePattern();
@@ -472,7 +506,8 @@ internal sealed partial class RegistryStore
         var stat = SecureFiles.LStat(StateDir);
         if (stat is null)
         {
-            if (!create)
+            // An earlier version's entries waiting elsewhere make the dir worth creating even for a reader.
+            if (!create && (_olderDirsMoved == 1 || !_olderDirs.Any(Directory.Exists)))
                 return false;
             try
             {
@@ -497,7 +532,40 @@ internal sealed partial class RegistryStore
                 $"state dir {StateDir} belongs to uid {s.Uid}, not to you (uid {_uid}); pass your own --state-dir");
         if ((s.Permissions & 0x12) != 0) // group or other may write
             throw new PermissionDeniedException($"state dir {StateDir} is writable by other users; chmod 700 it");
+        if (_olderDirs.Length > 0 && Interlocked.Exchange(ref _olderDirsMoved, 1) == 0)
+            MoveOlderEntries();
         return true;
+    }
+
+    /// <summary>
+    /// Moves entries an earlier version left in <see cref="OlderStateDirs"/> into the state dir, so ps never loses a child:
+    /// only from a dir that is the user's own and private (the same checks as the state dir), never over an entry of the
+    /// same name, and only entries that read back whole. Reservations stay: they belong to starts of those versions.
+    /// </summary>
+    private void MoveOlderEntries()
+    {
+        foreach (string dir in _olderDirs)
+        {
+            if (SecureFiles.LStat(dir) is not { } stat || stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+                continue;
+            using var dirLock = LockStateDir();
+            foreach (string path in Directory.EnumerateFiles(dir, "*" + EntrySuffix))
+            {
+                string name = Path.GetFileNameWithoutExtension(path);
+                var (entry, _) = ReadEntry(path);
+                if (entry is null || !IsValidName(name) || File.Exists(EntryPath(name)))
+                    continue;
+                try
+                {
+                    SecureFiles.WriteAtomically(EntryPath(name), File.ReadAllBytes(path), SecureFiles.OwnerReadWrite);
+                    File.Delete(path);
+                }
+                catch (IOException)
+                {
+                    // Left where it is: the next reader tries again.
+                }
+            }
+        }
     }
 
     private Microsoft.Win32.SafeHandles.SafeFileHandle LockStateDir() => SecureFiles.LockExclusive(Path.Combine(StateDir, ".lock"));

@@ -254,17 +254,32 @@ public sealed class ChildRegistryTests : IDisposable
     }
 
     [Fact]
-    public void The_default_state_dir_follows_the_user()
+    public void The_default_state_dir_is_one_place_per_user_whether_or_not_they_are_logged_in_or_linger()
     {
-        Func<string, bool> loggedIn = dir => dir == "/run/user/1000";
-        Func<string, bool> noSession = _ => false;
-        Assert.Equal("/run/outlive", RegistryStore.DefaultStateDir(0, "/run/user/0", loggedIn));
-        Assert.Equal("/run/user/1000/outlive", RegistryStore.DefaultStateDir(1000, "/run/user/1000", loggedIn));
-        Assert.Equal("/run/user/1000/outlive", RegistryStore.DefaultStateDir(1000, null, loggedIn));
-        Assert.Equal("/run/user/1000/outlive", RegistryStore.DefaultStateDir(1000, "relative", loggedIn));
-        Assert.Equal("/xdg/outlive", RegistryStore.DefaultStateDir(1000, "/xdg", loggedIn));
-        // A User= service of a user with no session: no runtime dir, so tmux's way.
-        Assert.Equal("/tmp/outlive-1000", RegistryStore.DefaultStateDir(1000, null, noSession));
+        Func<string, uint, bool> owned = (home, uid) => home == "/home/u1" && uid == 1000;
+        Assert.Equal("/run/outlive", RegistryStore.DefaultStateDir(0, "/root", owned));
+        Assert.Equal("/home/u1/.local/state/outlive", RegistryStore.DefaultStateDir(1000, "/home/u1", owned));
+        // No home of their own (nobody's /nonexistent, a root-owned /var/www): tmux's way.
+        Assert.Equal("/tmp/outlive-1001", RegistryStore.DefaultStateDir(1001, "/var/www", owned));
+        Assert.Equal("/tmp/outlive-1000", RegistryStore.DefaultStateDir(1000, null, owned));
+        Assert.Equal("/tmp/outlive-1000", RegistryStore.DefaultStateDir(1000, "relative", owned));
+        Assert.Equal(["/xdg/outlive", "/run/user/1000/outlive", "/tmp/outlive-1000"], RegistryStore.OlderStateDirs(1000, "/xdg"));
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task An_entry_an_earlier_version_left_in_the_runtime_dir_is_listed_found_and_moved_into_the_state_dir()
+    {
+        string older = _dir.PathOf("run-user-outlive");
+        await new RegistryStore(older).RegisterAsync("before-linger", _child.Identity);
+
+        var now = new RegistryStore(_dir.StateDir, [older, _dir.PathOf("absent")]);
+        RegistryEntry entry = Assert.Single(now.List().Entries);
+
+        Assert.Equal("before-linger", entry.Name);
+        Assert.Equal(ChildState.Running, await now.GetStateAsync(entry, Ct));
+        Assert.True(File.Exists(Path.Combine(_dir.StateDir, "before-linger.json")));
+        Assert.False(File.Exists(Path.Combine(older, "before-linger.json")));
+        Assert.Equal(entry.Pid, (await now.FindAsync("before-linger", Ct)).Pid);
     }
 
     private static int Chown(string path, uint uid) => NativeChown.chown(path, uid, uid);
