@@ -108,7 +108,8 @@ public sealed class ChildRegistry
 
     /// <summary>The child with its exit status, when it is gone and systemd recorded one (a service child).</summary>
     private async Task<RegisteredChild> WithExitAsync(RegistryEntry entry, ChildState state, CancellationToken cancellationToken) =>
-        new(entry, state, state == ChildState.Gone ? await _units.ExitOfAsync(entry, cancellationToken).ConfigureAwait(false) : null);
+        new(entry, state, state == ChildState.Gone ? await _units.ExitOfAsync(entry, cancellationToken).ConfigureAwait(false) : null,
+            state == ChildState.Running ? _units.ProcessesOf(entry) : null);
 
     /// <summary>File system errors the registry has no more specific word for still leave as an <see cref="OutliveException"/>.</summary>
     private static async Task<T> GuardAsync<T>(Func<Task<T>> body)

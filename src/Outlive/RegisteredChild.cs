@@ -8,18 +8,30 @@ namespace Outlive;
 /// </summary>
 public sealed class RegisteredChild
 {
-    internal RegisteredChild(RegistryEntry entry, ChildState state, ExitStatus? exit = null)
+    internal RegisteredChild(RegistryEntry entry, ChildState state, ExitStatus? exit = null, (int Pid, int Count)? unitProcesses = null)
     {
         Entry = entry;
         State = state;
         Exit = exit;
+        CurrentPid = state != ChildState.Running ? null : unitProcesses?.Pid ?? entry.Pid;
+        ProcessCount = unitProcesses?.Count;
     }
 
     internal RegistryEntry Entry { get; }
 
     public string Name => Entry.Name;
 
+    /// <summary>The PID the child was started with (see <see cref="CurrentPid"/> for the one that runs now).</summary>
     public int Pid => Entry.Pid;
+
+    /// <summary>
+    /// The process that stands for the child now, when it runs: for a scope or service child, its unit's main process,
+    /// or its lowest PID when the first process exited and its forks live on; for a setsid child, <see cref="Pid"/>.
+    /// </summary>
+    public int? CurrentPid { get; }
+
+    /// <summary>How many processes a running scope or service child's unit holds; null for a setsid child or when unknown.</summary>
+    public int? ProcessCount { get; }
 
     /// <summary>Pid + start time + boot id of the process that was started.</summary>
     public ProcessIdentity Identity => Entry.Identity;

@@ -34,6 +34,15 @@ internal static class ChildJson
         {
             writer.WriteNull("exit");
         }
+        // "pid" is the one started; these are who runs now (a scope's forks after its first process exited).
+        if (child.CurrentPid is { } current)
+            writer.WriteNumber("currentPid", current);
+        else
+            writer.WriteNull("currentPid");
+        if (child.ProcessCount is { } count)
+            writer.WriteNumber("processCount", count);
+        else
+            writer.WriteNull("processCount");
         writer.WriteNumber("uptimeSeconds", (long)Math.Max(0, (now - entry.StartedAtUtc).TotalSeconds));
         writer.WriteEndObject();
     }

@@ -49,7 +49,7 @@ internal static class PsCommand
         {
             string[] cells =
             [
-                e.Name, e.Pid.ToString(CultureInfo.InvariantCulture), Words.Of(e.Strategy), Printable.Of(e.Unit ?? "-"),
+                e.Name, (e.CurrentPid ?? e.Pid).ToString(CultureInfo.InvariantCulture), Words.Of(e.Strategy), Printable.Of(e.Unit ?? "-"),
                 Uptime(now - e.StartedAtUtc), ChildJson.StateWord(e.State),
             ];
             // Known only for a service child (systemd records it); "-" says it is not known.

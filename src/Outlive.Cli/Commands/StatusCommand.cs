@@ -39,7 +39,9 @@ internal static class StatusCommand
             {
                 string where = child.Unit is null ? Words.Of(child.Strategy) : $"{Words.Of(child.Strategy)} {Printable.Of(child.Unit)}";
                 string ended = child.Exit is { } exit ? $", {exit}" : "";
-                Console.Out.WriteLine($"{child.Name}: {ChildJson.StateWord(state)} (pid {child.Pid}, {where}{ended})");
+                string processes = child.ProcessCount is { } count ? $", {count} process{(count == 1 ? "" : "es")}" : "";
+                string pid = child.CurrentPid is { } current && current != child.Pid ? $"pid {current}, started as {child.Pid}" : $"pid {child.Pid}";
+                Console.Out.WriteLine($"{child.Name}: {ChildJson.StateWord(state)} ({pid}{processes}, {where}{ended})");
             }
             return state switch
             {

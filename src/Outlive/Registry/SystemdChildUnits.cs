@@ -1,4 +1,5 @@
 using Outlive.Interop;
+using Outlive.Systemd;
 using Outlive.Systemd.DBus;
 
 namespace Outlive.Registry;
@@ -12,6 +13,7 @@ internal sealed class SystemdChildUnits
 {
     private readonly Lock _lock = new();
     private readonly HashSet<ManagerKind> _unreachable = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, UnitStatus> _lastRunning = new(StringComparer.Ordinal);
 
     /// <summary>
     /// For <see cref="RegistryStore"/>'s unit-state hook: Running while the unit is active (or starting, stopping),
@@ -32,7 +34,10 @@ internal sealed class SystemdChildUnits
         try
         {
             UnitStatus? status = await DBusClient.For(manager).TryGetUnitStatusAsync(entry.Unit, cancellationToken).ConfigureAwait(false);
-            return status is { IsRunning: true } ? ChildState.Running : ChildState.Gone;
+            if (status is not { IsRunning: true })
+                return ChildState.Gone;
+            _lastRunning[entry.Unit] = status;
+            return ChildState.Running;
         }
         catch (PermissionDeniedException)
         {
@@ -119,6 +124,23 @@ internal sealed class SystemdChildUnits
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The processes that now stand for a running unit child, from the status <see cref="StateOfAsync"/> just read: the
+    /// first process of a scope may have exited while its forks live on (tmux, a double fork), and a service may have
+    /// been restarted under a new PID. The unit's main process when it has a live one, else its lowest PID; null when
+    /// the unit was not found running.
+    /// </summary>
+    public (int Pid, int Count)? ProcessesOf(RegistryEntry entry)
+    {
+        if (entry.Unit is null || !_lastRunning.TryGetValue(entry.Unit, out UnitStatus? status) || status.ControlGroup is not { } cgroup)
+            return null;
+        IReadOnlyList<int> pids = ProcCgroup.ProcessesIn(cgroup);
+        if (pids.Count == 0)
+            return null;
+        int pid = status.MainPid is > 0 and var main && pids.Contains((int)main) ? (int)main : pids[0];
+        return (pid, pids.Count);
     }
 
     /// <summary>Lets systemd collect a pruned service child's failed unit (kept loaded so its exit status could be read).</summary>

@@ -47,4 +47,40 @@ internal static class ProcCgroup
             return unified;
         return named ?? unified;
     }
+
+    /// <summary>Where systemd's cgroup tree is mounted: the unified hierarchy, beside v1 on a hybrid host, or the legacy name=systemd one.</summary>
+    static readonly string[] Roots = ["/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd", "/sys/fs/cgroup"];
+
+    /// <summary>
+    /// Every process in the cgroup <paramref name="controlGroup"/> (a unit's ControlGroup) and below it, lowest PID first;
+    /// empty when the cgroup is gone or cannot be read.
+    /// </summary>
+    public static IReadOnlyList<int> ProcessesIn(string controlGroup)
+    {
+        foreach (string root in Roots)
+        {
+            string dir = root + controlGroup;
+            if (!File.Exists(Path.Combine(dir, "cgroup.procs")))
+                continue;
+            var pids = new List<int>();
+            try
+            {
+                foreach (string procs in Directory.EnumerateFiles(dir, "cgroup.procs", SearchOption.AllDirectories))
+                {
+                    foreach (string line in File.ReadLines(procs))
+                    {
+                        if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+                            pids.Add(pid);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The unit ended while it was read: what was read is what there was.
+            }
+            pids.Sort();
+            return pids;
+        }
+        return [];
+    }
 }

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Outlive.SystemdBed.Bed;
+using Outlive.SystemdBed.Diagnosis;
 using Outlive.SystemdBed.Matrix;
 
 /// <summary>
@@ -109,6 +110,47 @@ public sealed class SessionBedTests(SystemdBedFixture fixture)
         await bed.RunCheckedAsync("loginctl", "terminate-session", session);
         await BedWait.UntilAsync(() => Task.FromResult(!bed.IsAlive(child.GetProperty("pid").GetInt32(), child.GetProperty("startTime").GetUInt64())));
         Assert.Contains("terminate-session would still kill it", child.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_User_service_of_a_lingering_user_without_polkit_escapes_into_that_users_manager_survives_stop_and_doctor_said_so()
+    {
+        SystemdBed bed = fixture.Bed;
+        const string User = "svclinger";
+        const string Unit = "user-svc-linger.service";
+        string record = $"{Dir}/{User}.run.json";
+        await bed.RunCheckedAsync("mkdir", "-p", "-m", "1777", Dir);
+        await EnsureUserAsync(bed, User, 1631, linger: true);
+        await bed.InstallUnitsAsync(new Dictionary<string, string>
+        {
+            [Unit] = OutliveInBed.Service("control-group", $"OUTLIVE run --json -- /bin/sleep 100631 > {record} 2> {Dir}/{User}.run.err", user: User),
+        });
+        await bed.RunCheckedAsync("systemctl", "start", Unit);
+        int mainPid = await OutliveInBed.MainPidAsync(bed, Unit);
+        (int child, ulong startTime) = await OutliveInBed.ReadStartedChildAsync(bed, record);
+        try
+        {
+            using var run = JsonDocument.Parse(bed.TryReadFile(record)!);
+            Assert.Equal("scope", run.RootElement.GetProperty("strategy").GetString());
+            Assert.Equal("user", run.RootElement.GetProperty("manager").GetString());
+            Assert.StartsWith("/user.slice/user-1631.slice/user@1631.service/", await bed.TryReadUnifiedCgroupAsync(child), StringComparison.Ordinal);
+
+            BedCommandResult doctor = await bed.RunOutliveAsync("doctor", "--pid", mainPid.ToString(CultureInfo.InvariantCulture), "--json");
+            using var report = JsonDocument.Parse(doctor.Stdout);
+            TestContext.Current.TestOutputHelper?.WriteLine(doctor.Stdout);
+            Assert.True(report.RootElement.GetProperty("lingers").GetBoolean());
+            Assert.Equal("scope", report.RootElement.GetProperty("auto").GetString());
+            bool predicted = report.RootElement.GetProperty("childWouldSurvive").GetBoolean();
+
+            await bed.RunCheckedAsync("systemctl", "stop", Unit);
+
+            Assert.True(bed.IsAlive(child, startTime), "the child died with its User= service");
+            Assert.True(predicted, "doctor said the child would not survive, and it did");
+        }
+        finally
+        {
+            await OutliveInBed.KillAsync(bed, child, mainPid);
+        }
     }
 
     static Outcome Observe(SystemdBed bed, Cell cell)
