@@ -135,15 +135,18 @@ public class LifecycleCommandTests
     }
 
     [Fact]
-    public void Ps_json_is_an_array_of_the_registry_schema_plus_state_and_uptime()
+    public void Ps_json_is_an_array_of_the_registry_schema_plus_state_current_pid_and_uptime()
     {
         using var registry = new CliRegistry();
         registry.Run("one");
         var entry = Assert.Single(registry.Ps());
         Assert.Equal(
             ["schemaVersion", "name", "pid", "startTimeTicks", "bootId", "strategy", "unit", "command", "cwd", "stdoutPath",
-             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "childUid", "state", "exit", "uptimeSeconds"],
+             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "childUid", "state", "exit", "currentPid", "processCount", "uptimeSeconds"],
             entry.EnumerateObject().Select(p => p.Name));
+        // A setsid child is its own PID; only a unit holds a count of processes.
+        Assert.Equal(entry.GetProperty("pid").GetInt32(), entry.GetProperty("currentPid").GetInt32());
+        Assert.Equal(JsonValueKind.Null, entry.GetProperty("processCount").ValueKind);
         Assert.Equal(JsonValueKind.Number, entry.GetProperty("uptimeSeconds").ValueKind);
         Assert.Equal(["sleep", "1000"], entry.GetProperty("command").EnumerateArray().Select(a => a.GetString()));
     }
