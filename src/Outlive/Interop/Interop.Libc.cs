@@ -17,6 +17,7 @@ internal static partial class Libc
     internal const int ENOTDIR = 20;
     internal const int EINVAL = 22;
     internal const int ELOOP = 40;
+    internal const int ENOSYS = 38;
     internal const int ENXIO = 6;
     internal const int EISDIR = 21;
     internal const int ENOEXEC = 8;

@@ -4,7 +4,9 @@ namespace Outlive.Interop;
 
 internal static partial class Libc
 {
+    internal const int P_PID = 1;
     internal const int P_PIDFD = 3;
+    internal const int WNOHANG = 1;
     internal const int WEXITED = 4;
 
     internal const int CLD_EXITED = 1;

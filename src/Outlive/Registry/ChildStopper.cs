@@ -6,6 +6,8 @@ namespace Outlive.Registry;
 /// <summary>
 /// Stops registered children without ever signalling a recycled PID: the identity (pid + start time + boot id)
 /// is checked again after pidfd_open, when the pidfd pins the process, and every signal goes through that pidfd.
+/// Without pidfds (kernel &lt; 5.3) the identity is checked right before each kill(2), and the exit is seen by the
+/// identity no longer matching.
 /// Children escaped into a systemd unit are stopped through <paramref name="units"/>: their unit, not their PID.
 /// </summary>
 internal sealed class ChildStopper(RegistryStore registry, SystemdChildUnits units)
@@ -43,6 +45,16 @@ internal sealed class ChildStopper(RegistryStore registry, SystemdChildUnits uni
     {
         if (!IsSameProcess(entry))
             return StopOutcome.AlreadyGone;
+        if (!PidFds.Usable)
+        {
+            // Left open here: the PID can be freed and given to a new process between the check and kill(2), a window
+            // of microseconds that needs the whole PID space to wrap around within it. Only a pidfd closes it.
+            return await EscalateAsync(
+                // Pid > 0 also keeps kill from ever meaning a process group or every process.
+                s => entry.Pid > 0 && IsSameProcess(entry) && Sent(Libc.kill(entry.Pid, s), entry),
+                () => RegistryStore.ProcessState(entry.Identity) != ChildState.Running,
+                signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
+        }
         using var pidfd = Libc.pidfd_open(entry.Pid, 0);
         if (pidfd.IsInvalid)
         {
@@ -50,23 +62,37 @@ internal sealed class ChildStopper(RegistryStore registry, SystemdChildUnits uni
             return errno == Libc.ESRCH ? StopOutcome.AlreadyGone : throw new OutliveIOException($"pidfd_open({entry.Pid}) failed: {Libc.StrError(errno)}");
         }
         // The PID may have been reused between the first check and pidfd_open; from now on it cannot be.
-        if (!IsSameProcess(entry) || !Send(pidfd, signal, entry))
+        if (!IsSameProcess(entry))
             return StopOutcome.AlreadyGone;
-        if (await ExitsWithinAsync(pidfd, timeout, cancellationToken).ConfigureAwait(false))
+        // A pidfd turns readable when its process exits.
+        return await EscalateAsync(
+            s => Sent(Libc.pidfd_send_signal(pidfd, s, 0, 0), entry),
+            () => Libc.WaitReadable(pidfd.Fd, TimeSpan.Zero),
+            signal, timeout, killAfter, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <param name="send">Sends a signal; false when the process was gone before it reached it.</param>
+    /// <param name="exited">Whether the process has exited by now.</param>
+    private static async Task<StopOutcome> EscalateAsync(
+        Func<int, bool> send, Func<bool> exited, int signal, TimeSpan timeout, bool killAfter, CancellationToken cancellationToken)
+    {
+        if (!send(signal))
+            return StopOutcome.AlreadyGone;
+        if (await ExitsWithinAsync(exited, timeout, cancellationToken).ConfigureAwait(false))
             return StopOutcome.Stopped;
         if (!killAfter)
             return StopOutcome.StillRunning;
-        if (!Send(pidfd, Libc.SIGKILL, entry))
+        if (!send(Libc.SIGKILL))
             return StopOutcome.Stopped;
-        return await ExitsWithinAsync(pidfd, KillWait, cancellationToken).ConfigureAwait(false) ? StopOutcome.Killed : StopOutcome.StillRunning;
+        return await ExitsWithinAsync(exited, KillWait, cancellationToken).ConfigureAwait(false) ? StopOutcome.Killed : StopOutcome.StillRunning;
     }
 
-    /// <summary>A pidfd turns readable when its process exits; polled with a growing pause, so waiting holds no thread.</summary>
-    private static async Task<bool> ExitsWithinAsync(SafePidFdHandle pidfd, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Polled with a growing pause, so waiting holds no thread.</summary>
+    private static async Task<bool> ExitsWithinAsync(Func<bool> exited, TimeSpan timeout, CancellationToken cancellationToken)
     {
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         int pause = 1;
-        while (!Libc.WaitReadable(pidfd.Fd, TimeSpan.Zero))
+        while (!exited())
         {
             long left = deadline - Environment.TickCount64;
             if (left <= 0)
@@ -86,10 +112,10 @@ internal sealed class ChildStopper(RegistryStore registry, SystemdChildUnits uni
                 $"cannot read /proc/{entry.Pid} to check that pid {entry.Pid} is still '{entry.Name}'; run as its user or root"),
         };
 
-    /// <summary>False when the process exited before the signal reached it.</summary>
-    private static bool Send(SafePidFdHandle pidfd, int signal, RegistryEntry entry)
+    /// <summary>Reads a signalling call's result: false when the process exited before the signal reached it.</summary>
+    private static bool Sent(int result, RegistryEntry entry)
     {
-        if (Libc.pidfd_send_signal(pidfd, signal, 0, 0) == 0)
+        if (result == 0)
             return true;
         int errno = Marshal.GetLastPInvokeError();
         return errno switch

@@ -8,6 +8,9 @@ namespace Outlive.Spawn;
 /// so without this every exited detached child would stay a zombie while the parent lives.
 /// One background thread waits on the children's pidfds with epoll and reaps each with
 /// waitid(P_PIDFD) — never waitpid(-1) and never SIGCHLD=SIG_IGN, which would break the runtime's own reaping.
+/// Without pidfds (kernel &lt; 5.4) a second thread asks waitid(P_PID, WNOHANG) for each child it knows, woken by
+/// SIGCHLD and every <see cref="PollInterval"/>: it waits only on PIDs Outlive spawned, which stay ours (a zombie
+/// until we reap it), so no PID can be reused under it.
 /// </summary>
 internal sealed unsafe class ChildReaper
 {
@@ -19,6 +22,15 @@ internal sealed unsafe class ChildReaper
     private readonly int _epoll;
     private readonly Lock _lock = new();
     private readonly Dictionary<int, (SafePidFdHandle PidFd, TaskCompletionSource<ExitStatus?> Exited)> _watched = [];
+
+    // Without pidfds: the children by PID, and the polling thread's wake-up. SIGCHLD is observed through the runtime
+    // (PosixSignalRegistration, not cancelled), so the runtime's own handling of it, and Process, keep working; the
+    // registration is kept in a field because a collected one unregisters. The interval is the safety net for native
+    // code that takes SIGCHLD over.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    private readonly Dictionary<int, TaskCompletionSource<ExitStatus?>> _polled = [];
+    private readonly AutoResetEvent _pollWake = new(false);
+    private PosixSignalRegistration? _sigchld;
 
     private ChildReaper()
     {
@@ -42,7 +54,7 @@ internal sealed unsafe class ChildReaper
         get
         {
             lock (_lock)
-                return _watched.Count;
+                return _watched.Count + _polled.Count;
         }
     }
 
@@ -50,7 +62,9 @@ internal sealed unsafe class ChildReaper
     /// Completes when the child exits; with null when someone else reaped it first (ECHILD: the runtime
     /// reaps every child when it runs as PID 1, and so does the kernel when SIGCHLD is ignored).
     /// </summary>
-    internal Task<ExitStatus?> Watch(int pid)
+    internal Task<ExitStatus?> Watch(int pid) => PidFds.Usable ? WatchPidFd(pid) : WatchPid(pid);
+
+    private Task<ExitStatus?> WatchPidFd(int pid)
     {
         SafePidFdHandle pidFd = Libc.pidfd_open(pid, 0);
         if (pidFd.IsInvalid)
@@ -71,6 +85,64 @@ internal sealed unsafe class ChildReaper
         }
         return exited.Task;
     }
+
+    private Task<ExitStatus?> WatchPid(int pid)
+    {
+        var exited = new TaskCompletionSource<ExitStatus?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (_sigchld is null)
+            {
+                _sigchld = PosixSignalRegistration.Create(PosixSignal.SIGCHLD, _ => _pollWake.Set());
+                new Thread(Poll) { IsBackground = true, Name = "outlive-reaper-pid" }.Start();
+            }
+            _polled[pid] = exited;
+        }
+        // The child may have exited before it was listed: the wake-up makes the thread look at it now.
+        _pollWake.Set();
+        return exited.Task;
+    }
+
+    private void Poll()
+    {
+        List<int> pids = [];
+        while (true)
+        {
+            pids.Clear();
+            lock (_lock)
+                pids.AddRange(_polled.Keys);
+            foreach (int pid in pids)
+                TryReap(pid);
+            // A child listed or exiting after the snapshot sets the event, so this wait returns at once.
+            _pollWake.WaitOne(pids.Count == 0 ? Timeout.InfiniteTimeSpan : PollInterval);
+        }
+    }
+
+    private void TryReap(int pid)
+    {
+        Libc.SigInfo info = default;
+        ExitStatus? status = null;
+        if (Libc.waitid(Libc.P_PID, pid, &info, Libc.WEXITED | Libc.WNOHANG) == 0)
+        {
+            if (info.Pid == 0)
+                return;
+            status = StatusOf(info);
+        }
+        else if (Marshal.GetLastPInvokeError() == Libc.EINTR)
+        {
+            return;
+        }
+        TaskCompletionSource<ExitStatus?>? exited;
+        lock (_lock)
+        {
+            if (!_polled.Remove(pid, out exited))
+                return;
+        }
+        exited.SetResult(status);
+    }
+
+    private static ExitStatus StatusOf(in Libc.SigInfo info) =>
+        info.Code == Libc.CLD_EXITED ? new ExitStatus(info.Status, null) : new ExitStatus(null, info.Status);
 
     private void Run()
     {
@@ -94,11 +166,7 @@ internal sealed unsafe class ChildReaper
         Libc.SigInfo info;
         ExitStatus? status = null;
         if (Libc.waitid(Libc.P_PIDFD, fd, &info, Libc.WEXITED) == 0)
-        {
-            status = info.Code == Libc.CLD_EXITED
-                ? new ExitStatus(info.Status, null)
-                : new ExitStatus(null, info.Status);
-        }
+            status = StatusOf(info);
         // Closing the pidfd also takes it out of the epoll set.
         child.PidFd.Dispose();
         child.Exited.SetResult(status);

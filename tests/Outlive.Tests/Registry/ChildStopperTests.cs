@@ -11,9 +11,12 @@ public sealed class ChildStopperTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    [Fact(Timeout = 120_000)]
-    public async Task A_recycled_pid_is_gone_and_is_not_signalled()
+    [Theory(Timeout = 120_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_recycled_pid_is_gone_and_is_not_signalled(bool withoutPidfds)
     {
+        PidFds.ForceUnsupported.Value = withoutPidfds;
         using var unrelated = TestChild.Sleeping();
         var registry = _dir.Registry();
         // Same PID, other start time: what an entry looks like once its child died and the PID was reused.
@@ -28,9 +31,12 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Empty(registry.List().Entries);
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task A_child_that_exits_on_sigterm_is_stopped_and_its_entry_and_pid_file_are_removed()
+    [Theory(Timeout = 120_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_child_that_exits_on_sigterm_is_stopped_and_its_entry_and_pid_file_are_removed(bool withoutPidfds)
     {
+        PidFds.ForceUnsupported.Value = withoutPidfds;
         using var child = TestChild.Sleeping();
         var registry = _dir.Registry();
         string pidFile = _dir.PathOf("web.pid");
@@ -45,9 +51,12 @@ public sealed class ChildStopperTests : IDisposable
         Assert.False(File.Exists(pidFile));
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task A_child_ignoring_sigterm_is_killed_after_the_timeout_when_kill_after_is_asked()
+    [Theory(Timeout = 120_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_child_ignoring_sigterm_is_killed_after_the_timeout_when_kill_after_is_asked(bool withoutPidfds)
     {
+        PidFds.ForceUnsupported.Value = withoutPidfds;
         using var child = TestChild.IgnoringTerm();
         var registry = _dir.Registry();
         await registry.RegisterAsync("stubborn", child.Identity);
@@ -61,9 +70,12 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Empty(registry.List().Entries);
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task A_child_ignoring_sigterm_without_kill_after_is_still_running_and_keeps_its_entry()
+    [Theory(Timeout = 120_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_child_ignoring_sigterm_without_kill_after_is_still_running_and_keeps_its_entry(bool withoutPidfds)
     {
+        PidFds.ForceUnsupported.Value = withoutPidfds;
         using var child = TestChild.IgnoringTerm();
         var registry = _dir.Registry();
         await registry.RegisterAsync("stubborn", child.Identity);
@@ -75,9 +87,12 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Equal(ChildState.Running, await registry.GetStateAsync(Assert.Single(registry.List().Entries), Ct));
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task Stopping_a_child_that_already_exited_removes_its_entry()
+    [Theory(Timeout = 120_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Stopping_a_child_that_already_exited_removes_its_entry(bool withoutPidfds)
     {
+        PidFds.ForceUnsupported.Value = withoutPidfds;
         var registry = _dir.Registry();
         using (var child = TestChild.Sleeping())
         {
@@ -100,9 +115,12 @@ public sealed class ChildStopperTests : IDisposable
         Assert.Equal(ExitCodes.NotFound, ExitCodes.For(error));
     }
 
-    [Fact(Timeout = 120_000)]
-    public async Task Signalling_a_process_of_another_user_is_permission_denied()
+    [Theory(Timeout = 120_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Signalling_a_process_of_another_user_is_permission_denied(bool withoutPidfds)
     {
+        PidFds.ForceUnsupported.Value = withoutPidfds;
         Assert.SkipUnless(Libc.getuid() == 0, "needs root to start a process as another user");
         // setpriv drops to nobody before exec: the entry is ours, the process is not.
         var info = new System.Diagnostics.ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "100"]);

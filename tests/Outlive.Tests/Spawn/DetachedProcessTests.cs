@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Outlive.Interop;
 using Outlive.Procfs;
 using Outlive.Spawn;
 using Outlive.Tests.Support;
@@ -168,6 +169,46 @@ public class DetachedProcessTests
         Children.Kill(child.Identity);
         Assert.Equal(new ExitStatus(null, 9), await child.Exited.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         Assert.False(child.Identity.IsAlive());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Without_pidfds_a_thousand_short_lived_children_leave_no_zombie_behind_and_report_their_exit_code()
+    {
+        PidFds.ForceUnsupported.Value = true;
+        var children = Enumerable.Range(0, 1000)
+            .Select(i => DetachedProcess.Start(new DetachedStartInfo { Program = "/bin/sh", Arguments = ["-c", $"exit {i % 7}"] }))
+            .ToList();
+        ExitStatus?[] statuses = await Task.WhenAll(children.Select(c => c.Exited)).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => (ExitStatus?)new ExitStatus(i % 7, null)), statuses);
+        var ours = children.Select(c => c.Pid).ToHashSet();
+        Assert.DoesNotContain(Children.ZombiesOf(Environment.ProcessId), ours.Contains);
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Without_pidfds_the_exit_status_of_a_killed_child_names_the_signal()
+    {
+        PidFds.ForceUnsupported.Value = true;
+        var child = StartSleep();
+        Children.Kill(child.Identity);
+        Assert.Equal(new ExitStatus(null, 9), await child.Exited.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.False(child.Identity.IsAlive());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task Without_pidfds_our_reaping_leaves_the_exit_codes_of_dotnets_own_processes_to_dotnet()
+    {
+        PidFds.ForceUnsupported.Value = true;
+        var detached = DetachedProcess.Start(new DetachedStartInfo { Program = "/bin/sh", Arguments = ["-c", "exit 3"] });
+        var processes = Enumerable.Range(0, 20).Select(i => System.Diagnostics.Process.Start("/bin/sh", ["-c", $"exit {i}"])).ToList();
+
+        Assert.Equal(new ExitStatus(3, null), await detached.Exited.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        for (int i = 0; i < processes.Count; i++)
+        {
+            await processes[i].WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(i, processes[i].ExitCode);
+            processes[i].Dispose();
+        }
     }
 
     [Fact(Timeout = 120_000)]
