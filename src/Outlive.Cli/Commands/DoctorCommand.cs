@@ -47,6 +47,8 @@ internal static class DoctorCommand
         o.WriteLine($"systemd      {(r.SystemdBooted ? $"init; {Manager(r)} manager {r.ManagerVersion ?? "(did not answer)"}" : "not the init here")}");
         if (r.ManagerProblem is not null)
             o.WriteLine($"             {r.ManagerProblem}");
+        foreach (string lack in r.ManagerVersion is null ? [] : SystemdFeatures.Of(r.ManagerVersion).Missing)
+            o.WriteLine($"             lacks {lack}");
         if (r.Placement is { } placement)
             o.WriteLine($"cgroup       {placement.CgroupPath}");
         o.WriteLine($"unit         {r.Unit ?? "none that systemd stops"}");
@@ -105,6 +107,10 @@ internal static class DoctorCommand
         w.WriteString("manager", r.Placement is null ? null : Manager(r));
         w.WriteString("managerVersion", r.ManagerVersion);
         w.WriteString("managerProblem", r.ManagerProblem);
+        w.WriteStartArray("managerLacks");
+        foreach (string lack in r.ManagerVersion is null ? [] : SystemdFeatures.Of(r.ManagerVersion).Missing)
+            w.WriteStringValue(lack);
+        w.WriteEndArray();
         w.WriteString("cgroup", r.Placement?.CgroupPath);
         w.WriteString("unit", r.Unit);
         w.WriteString("killMode", r.Status?.KillMode?.ToSystemdString());

@@ -100,7 +100,7 @@ internal static class Doctor
         bool autoLives = auto.Strategy != EscapeStrategy.Auto && SurvivalRules.IsEnough(home, auto);
         string? fix = UnitFixFor(home, verdicts[0]);
         PolkitRule? polkitRule = home.Uid != 0 && home.SystemManagerAllows != true && home.Kind is ResidenceKind.SystemUnit or ResidenceKind.Session
-            ? PolkitRule.For(home.UserName, MajorVersion(version))
+            ? PolkitRule.For(home.UserName, SystemdFeatures.MajorVersion(version))
             : null;
 
         Recommendation recommended;
@@ -134,17 +134,6 @@ internal static class Doctor
             ResidenceKind.UserUnit when home.Placement?.UserId == Libc.getuid() => $"outlive fix-unit --user {unit}",
             _ => null,
         };
-    }
-
-    /// <summary>The number a manager's Version starts with ("252 (252.36-1~deb12u1)" is 252); null when unknown.</summary>
-    internal static int? MajorVersion(string? version)
-    {
-        if (version is null)
-            return null;
-        int digits = 0;
-        while (digits < version.Length && char.IsAsciiDigit(version[digits]))
-            digits++;
-        return int.TryParse(version.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture, out int major) ? major : null;
     }
 
     internal static uint UidOf(int pid)

@@ -42,11 +42,12 @@ internal static partial class TransientUnitStart
         DBusClient systemd, string unit, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
     {
         DetachedSpawn.Prepared prepared = DetachedSpawn.Prepare(info);
+        SystemdFeatures features = await systemd.GetFeaturesAsync(cancellationToken).ConfigureAwait(false);
         List<UnitProperty> properties =
         [
             UnitProperty.Description(Describe(info)),
             UnitProperty.CollectMode(CollectMode.Inactive),
-            UnitProperty.ServiceType("exec"),
+            UnitProperty.ServiceType(ServiceTypeFor(features)),
             UnitProperty.ExecStart(prepared.Request.ExecutablePath, [.. prepared.Request.Argv.Select(ArgumentText)]),
             UnitProperty.WorkingDirectory(prepared.Request.WorkingDirectory ?? Environment.CurrentDirectory),
             UnitProperty.Environment(prepared.Request.Environment.Select(CarriedAssignment).OfType<string>()),
@@ -60,13 +61,34 @@ internal static partial class TransientUnitStart
             properties.Add(info.StandardError.Kind == OutputKind.File && info.StandardError == info.StandardOutput
                 ? UnitProperty.StandardErrorFileDescriptor(opened[0])
                 : Output(prepared, info.StandardError, "standard error", opened, UnitProperty.StandardErrorFileDescriptor, UnitProperty.StandardErrorToJournal));
-            return await StartAsync(systemd, unit, properties, info, options, cancellationToken).ConfigureAwait(false);
+            UnitStatus? status = await StartAsync(systemd, unit, properties, info, options, cancellationToken).ConfigureAwait(false);
+            return features.HasExecType ? status : await UntilExecutedAsync(systemd, unit, status, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             foreach (int fd in opened)
                 Libc.close(fd);
         }
+    }
+
+    /// <summary>Type=exec where the manager has it (systemd 240); else Type=simple, whose start job is done at fork.</summary>
+    internal static string ServiceTypeFor(SystemdFeatures features) => features.HasExecType ? "exec" : "simple";
+
+    /// <summary>
+    /// What Type=exec gives, for a Type=simple service: the status once its main process has exec'd the program (systemd
+    /// names its forked child "(program)" until the exec), or once the unit stopped running (the exec failed: 203/EXEC).
+    /// </summary>
+    private static async Task<UnitStatus?> UntilExecutedAsync(DBusClient systemd, string unit, UnitStatus? status, CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow + systemd.CallTimeout;
+        while (status is { IsRunning: true, MainPid: > 0 and var pid } && DateTime.UtcNow < deadline)
+        {
+            if (Procfs.ProcStat.TryRead((int)pid) is { } stat && !stat.Command.StartsWith('('))
+                return status;
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+            status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
+        }
+        return status;
     }
 
     private static async Task<UnitStatus?> StartAsync(

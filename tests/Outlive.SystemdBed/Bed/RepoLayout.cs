@@ -17,9 +17,22 @@ public static class RepoLayout
     public static string LibraryCaller =>
         Path.Combine(Artifacts, "bin", "Outlive.LibraryCaller", new DirectoryInfo(AppContext.BaseDirectory).Name, "library-caller");
 
-    /// <summary>The built <c>outlive</c> command of the same configuration (runs in the bed with DOTNET_ROOT set).</summary>
-    public static string Cli =>
-        Path.Combine(Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
+    /// <summary>
+    /// The <c>outlive</c> the bed runs: the NativeAOT binary users get (artifacts/publish/outlive, published by
+    /// scripts/test before the tests) when it is no older than the built library, else the JIT build of the same
+    /// configuration (which needs DOTNET_ROOT; the NativeAOT one ignores it).
+    /// </summary>
+    public static string Cli
+    {
+        get
+        {
+            string native = Path.Combine(Artifacts, "publish", "outlive", "outlive");
+            string library = Path.Combine(Artifacts, "bin", "Outlive", new DirectoryInfo(AppContext.BaseDirectory).Name, "Outlive.dll");
+            return File.Exists(native) && File.GetLastWriteTimeUtc(native) >= File.GetLastWriteTimeUtc(library)
+                ? native
+                : Path.Combine(Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
+        }
+    }
 
     /// <summary>The dotnet install that runs these tests; exectest in the bed uses the same one (DOTNET_ROOT).</summary>
     public static string DotnetRoot =>

@@ -7,8 +7,8 @@ using Outlive.SystemdBed.Bed;
 /// <summary>Runs the built <c>outlive</c> inside the bed (artifacts/ is shared at the same path), and services that use it.</summary>
 internal static class OutliveInBed
 {
-    /// <summary>The outlive of the same configuration as these tests.</summary>
-    internal static string Cli => Path.Combine(RepoLayout.Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
+    /// <summary>The outlive the bed runs (<see cref="RepoLayout.Cli"/>: the NativeAOT binary when current).</summary>
+    internal static string Cli => RepoLayout.Cli;
 
     internal static Task<BedCommandResult> RunOutliveAsync(this SystemdBed bed, params string[] args) =>
         bed.RunAsync(["env", $"DOTNET_ROOT={RepoLayout.DotnetRoot}", Cli, .. args]);

@@ -8,8 +8,7 @@ using Outlive.SystemdBed.Bed;
 [Collection(SystemdBedCollection.Name)]
 public sealed class LifecycleBedTests(SystemdBedFixture fixture)
 {
-    private static readonly string Cli =
-        Path.Combine(RepoLayout.Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
+    private static readonly string Cli = RepoLayout.Cli;
 
     private readonly string _stateDir = $"/run/outlive-test-{Guid.NewGuid():N}";
 

@@ -10,8 +10,17 @@ internal static class Repo
     /// <summary>debug or release: whatever this test assembly was built as.</summary>
     internal static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Name;
 
-    /// <summary>The built <c>outlive</c> command.</summary>
-    internal static string Cli => Path.Combine(Root, "artifacts", "bin", "Outlive.Cli", Configuration, "outlive");
+    /// <summary>
+    /// The <c>outlive</c> the CLI tests run: the NativeAOT binary users get when it is built from the current library
+    /// (scripts/test, and so CI, publishes it before the tests), else the JIT build, for a fast inner loop.
+    /// </summary>
+    internal static string Cli => NativeCliIsCurrent ? NativeCli : JitCli;
+
+    /// <summary>The JIT-built <c>outlive</c> apphost.</summary>
+    internal static string JitCli => Path.Combine(Root, "artifacts", "bin", "Outlive.Cli", Configuration, "outlive");
+
+    /// <summary>Whether <see cref="NativeCli"/> exists and is no older than the built library.</summary>
+    internal static bool NativeCliIsCurrent => File.Exists(NativeCli) && File.GetLastWriteTimeUtc(NativeCli) >= File.GetLastWriteTimeUtc(Library);
 
     /// <summary>The NativeAOT <c>outlive</c>, the binary users get: scripts/test publishes it here before the tests run.</summary>
     internal static string NativeCli => Path.Combine(Root, "artifacts", "publish", "outlive", "outlive");

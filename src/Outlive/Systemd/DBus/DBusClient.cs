@@ -43,6 +43,8 @@ internal sealed class DBusClient : IDisposable
 
     internal SystemdBus Bus { get; }
 
+    private SystemdFeatures? _features;
+
     /// <summary>How long one call (or one job) may take; D-Bus's own default is 25 s.</summary>
     internal TimeSpan CallTimeout { get; }
 
@@ -68,6 +70,16 @@ internal sealed class DBusClient : IDisposable
     {
         VariantValue version = await GetPropertyAsync(ManagerPath, ManagerInterface, "Version", "the manager", cancellationToken).ConfigureAwait(false);
         return version.GetString();
+    }
+
+    /// <summary>What this manager understands, from its Version (asked once per client; a failed ask is asked again next time).</summary>
+    internal async Task<SystemdFeatures> GetFeaturesAsync(CancellationToken cancellationToken = default)
+    {
+        if (_features is { } known)
+            return known;
+        SystemdFeatures features = SystemdFeatures.Of(await GetVersionAsync(cancellationToken).ConfigureAwait(false));
+        _features = features;
+        return features;
     }
 
     /// <summary>
