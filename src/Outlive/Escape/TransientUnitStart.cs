@@ -83,8 +83,9 @@ internal static partial class TransientUnitStart
         DateTime deadline = DateTime.UtcNow + systemd.CallTimeout;
         while (status is { IsRunning: true, MainPid: > 0 and var pid } && DateTime.UtcNow < deadline)
         {
+            // Asked once more after the exec, as Type=exec's caller asks after its job: a program that exits at once shows.
             if (Procfs.ProcStat.TryRead((int)pid) is { } stat && !stat.Command.StartsWith('('))
-                return status;
+                return await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
             await Task.Delay(5, cancellationToken).ConfigureAwait(false);
             status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         }
