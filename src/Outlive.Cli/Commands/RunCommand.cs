@@ -10,7 +10,8 @@ internal static class RunCommand
     internal static Command Create()
     {
         var cwd = new Option<string?>("--cwd") { Description = "Working directory of the child (default: the current one)." };
-        var env = new Option<string[]>("--env") { Description = "Set K=V in the child's environment (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var sameDir = new Option<bool>("--same-dir", "-d") { Description = "The child starts in the current directory (the default; for systemd-run's habit)." };
+        var env = new Option<string[]>("--env", "--setenv", "-E") { Description = "Set K=V in the child's environment (repeatable).", AllowMultipleArgumentsPerToken = false };
         var unsetEnv = new Option<string[]>("--unset-env") { Description = "Remove K from the child's environment (repeatable)." };
         var stdout = new Option<string?>("--stdout") { Description = "Append the child's stdout to FILE (default: /dev/null)." };
         var stderr = new Option<string?>("--stderr") { Description = "Append the child's stderr to FILE (default: /dev/null)." };
@@ -19,8 +20,19 @@ internal static class RunCommand
             Description = "Let --stdout/--stderr name a FIFO, socket or device (refused by default: it can block the start or vanish).",
         };
         var umask = new Option<string?>("--umask") { Description = "The child's umask, octal (e.g. 022)." };
-        var user = new Option<string?>("--user") { Description = "Run as this user (name or uid); needs root." };
-        var group = new Option<string?>("--group") { Description = "Run with this primary group (name or gid); needs root." };
+        var uid = new Option<string?>("--uid") { Description = "Run as this user (name or uid); needs root." };
+        var gid = new Option<string?>("--gid") { Description = "Run with this primary group (name or gid); needs root." };
+        var userManager = new Option<bool>("--user") { Description = "Make the transient unit on the calling user's manager (as systemd-run --user)." };
+        var systemManager = new Option<bool>("--system") { Description = "Make the transient unit on the system manager (as systemd-run --system)." };
+        var unit = new Option<string?>("--unit", "-u") { Description = "The transient unit's exact name (the strategy's suffix is added when missing)." };
+        var description = new Option<string?>("--description") { Description = "The transient unit's Description=." };
+        var property = new Option<string[]>("--property", "-p")
+        {
+            Description = "Set a unit property NAME=VALUE (repeatable): MemoryMax, MemoryHigh, TasksMax, CPUQuota, CPUWeight, IOWeight, RuntimeMaxSec, PartOf, After, …",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var inheritLimits = new Option<bool>("--inherit-limits") { Description = "Copy the caller's unit's MemoryMax, MemoryHigh, CPUQuota, CPUWeight, TasksMax and IOWeight onto the child's unit." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print nothing when the start succeeds." };
         var escape = new Option<string>("--escape")
         {
             Description = "auto (default): setsid where that is enough, else a transient scope; setsid; scope; service (systemd starts and supervises it).",
@@ -37,13 +49,20 @@ internal static class RunCommand
 
         var run = new Command("run", "Start PROGRAM detached (new session, clean signals and fds) and print its PID.")
         {
-            cwd, env, unsetEnv, stdout, stderr, allowSpecialOutput, umask, user, group, escape, force, name, replace, pidFile, slice, restart, json, command,
+            cwd, sameDir, env, unsetEnv, stdout, stderr, allowSpecialOutput, umask, uid, gid, escape, force, name, replace, pidFile,
+            userManager, systemManager, unit, description, property, inheritLimits, slice, restart, json, quiet, command,
         };
         run.SetAction(async (parse, cancellationToken) =>
         {
             string[] argv = parse.GetValue(command)!;
             if (argv[0].StartsWith('-'))
                 throw new UsageException($"unknown option '{argv[0]}' for run: options go before '--', the program after it");
+            if (parse.GetValue(userManager) && parse.GetValue(systemManager))
+                throw new UsageException("--user and --system name one manager each: give one of them");
+            if (parse.GetValue(sameDir) && parse.GetValue(cwd) is not null)
+                throw new UsageException("--same-dir and --cwd both set the working directory: give one of them");
+            if (parse.GetValue(quiet) && parse.GetValue(json))
+                throw new UsageException("--quiet prints nothing and --json prints the child: give one of them");
             // The program's arguments and the environment go on as the bytes this process got, not as .NET decoded them.
             byte[][]? rawArguments = RawProcessInput.LastArguments(argv);
             var info = new DetachedStartInfo
@@ -58,8 +77,8 @@ internal static class RunCommand
                 StandardOutput = Output(parse.GetValue(stdout), parse.GetValue(allowSpecialOutput)),
                 StandardError = Output(parse.GetValue(stderr), parse.GetValue(allowSpecialOutput)),
                 Umask = ParseUmask(parse.GetValue(umask)),
-                User = parse.GetValue(user),
-                Group = parse.GetValue(group),
+                User = parse.GetValue(uid),
+                Group = parse.GetValue(gid),
             };
             var escapeOptions = new EscapeOptions
             {
@@ -67,12 +86,17 @@ internal static class RunCommand
                 Force = parse.GetValue(force),
                 Slice = parse.GetValue(slice),
                 Restart = parse.GetValue(restart),
+                UnitName = parse.GetValue(unit),
+                Description = parse.GetValue(description),
+                Properties = parse.GetValue(property) ?? [],
+                InheritLimits = parse.GetValue(inheritLimits),
+                Manager = parse.GetValue(userManager) ? ManagerKind.User : parse.GetValue(systemManager) ? ManagerKind.System : null,
             };
             var registration = new RegistrationOptions(parse.GetValue(name), parse.GetValue(replace), parse.GetValue(pidFile));
             LaunchedChild child = await StateDirOption.OpenRegistry(parse).StartAsync(info, escapeOptions, registration, cancellationToken);
             if (parse.GetValue(json))
                 WriteJson(child);
-            else
+            else if (!parse.GetValue(quiet))
                 Console.WriteLine(child.Pid.ToString(CultureInfo.InvariantCulture));
             return ExitCodes.Ok;
         });

@@ -40,8 +40,9 @@ internal static class EscapeLauncher
         }
         else
         {
+            IReadOnlyList<UnitProperty> extra = await TransientUnitStart.ExtraPropertiesAsync(escape, plan, cancellationToken).ConfigureAwait(false);
             (ManagerKind manager, string scope) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
-                await TransientUnitStart.ScopeAsync(systemd, unit, held, start, escape, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                await TransientUnitStart.ScopeAsync(systemd, unit, held, start, escape, extra, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await FaultPoint.HitAsync("unit-started", cancellationToken).ConfigureAwait(false);
             ready = new LaunchedChild(held.Pid, held.Identity, held.ExecutablePath, EscapeStrategy.Scope, manager, scope, plan.Reason);
         }
@@ -58,8 +59,25 @@ internal static class EscapeLauncher
     {
         if (escape.Restart is not null && plan.Strategy != EscapeStrategy.Service)
             throw new ArgumentException($"a restart policy (--restart) applies to a transient service only (--escape service), and this child gets {Words.Of(plan.Strategy)}");
-        if (escape.Slice is not null && plan.Strategy == EscapeStrategy.Setsid)
-            throw new ArgumentException($"a slice (--slice) applies to a transient unit, and this child gets none: {plan.Reason}");
+        if (plan.Strategy == EscapeStrategy.Setsid)
+        {
+            string? unitOption = escape.Slice is not null ? "a slice (--slice)"
+                : escape.UnitName is not null ? "a unit name (--unit)"
+                : escape.Description is not null ? "a description (--description)"
+                : escape.Properties.Count > 0 ? "unit properties (-p)"
+                : escape.InheritLimits ? "--inherit-limits"
+                : escape.Manager is not null ? "a manager (--user, --system)"
+                : null;
+            if (unitOption is not null)
+                throw new ArgumentException($"{unitOption} applies to a transient unit, and this child gets none: {plan.Reason}");
+            return;
+        }
+        foreach (string assignment in escape.Properties)
+            PropertyAssignment.From(assignment);
+        if (escape.UnitName is { } name)
+            TransientUnitStart.ExactUnitName(name, plan.Strategy);
+        if (escape.InheritLimits && plan.Home.Unit is null)
+            throw new ArgumentException("--inherit-limits copies the limits of the caller's unit, and this process runs in no unit");
     }
 
     /// <summary>
@@ -70,8 +88,9 @@ internal static class EscapeLauncher
         DetachedStartInfo start, EscapeOptions escape, EscapePlan plan, IStartSteps? steps, CancellationToken cancellationToken)
     {
         UnitStatus? status = null;
+        IReadOnlyList<UnitProperty> extra = await TransientUnitStart.ExtraPropertiesAsync(escape, plan, cancellationToken).ConfigureAwait(false);
         (ManagerKind manager, string service) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
-            status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, cancellationToken).ConfigureAwait(false),
+            status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, extra, cancellationToken).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
         DBusClient owner = DBusClient.For(manager);
         if (status is not { MainPid: > 0 and var mainPid } || ProcessIdentity.TryCapture((int)mainPid) is not { } identity)

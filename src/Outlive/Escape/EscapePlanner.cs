@@ -13,6 +13,9 @@ internal static class EscapePlanner
     /// <summary>Reads where this process lives and decides.</summary>
     public static async Task<EscapePlan> PlanAsync(EscapeOptions options, CancellationToken cancellationToken = default)
     {
+        // A mistyped property is the caller's mistake wherever this runs: said before anything is asked of anyone.
+        foreach (string assignment in options.Properties)
+            Systemd.DBus.PropertyAssignment.From(assignment);
         int pid = Environment.ProcessId;
         uint uid = Libc.getuid();
         ulong startTime = ProcStat.TryRead(pid)?.StartTimeTicks ?? 0;
@@ -47,12 +50,13 @@ internal static class EscapePlanner
             case EscapeStrategy.Setsid:
                 return Plan(EscapeStrategy.Setsid, setsidLives ? setsid.Reason : $"forced: {setsid.Reason}");
             case EscapeStrategy.Scope or EscapeStrategy.Service:
-                return Plan(requested, $"asked for a transient {Words.Of(requested)}", ExplicitManagers(home));
+                return Plan(requested, $"asked for a transient {Words.Of(requested)}", options.Manager is { } asked ? [asked] : ExplicitManagers(home));
         }
 
         if (setsidLives)
             return Plan(EscapeStrategy.Setsid, setsid.Reason);
-        IReadOnlyList<ManagerKind> managers = ManagersThatKeepIt(home);
+        // Asked for one manager (--user, --system): that one, as systemd-run would.
+        IReadOnlyList<ManagerKind> managers = options.Manager is { } only ? [only] : ManagersThatKeepIt(home);
         if (managers.Count == 0)
             throw new EscapeRefusedException(NothingLives(home, []));
         string where = managers[0] == ManagerKind.User ? $" in {home.UserName}'s manager" : "";

@@ -12,7 +12,39 @@ internal static partial class TransientUnitStart
 {
     /// <summary>A fresh transient unit name of <paramref name="type"/> for this start: <c>outlive-NAME-RANDOM.TYPE</c>.</summary>
     internal static string UnitNameFor(DetachedStartInfo info, EscapeOptions options, string type) =>
-        UnitName.CreateTransient(options.Name ?? Path.GetFileName(info.Program), type);
+        options.UnitName is { } exact
+            ? ExactUnitName(exact, type == "scope" ? EscapeStrategy.Scope : EscapeStrategy.Service)
+            : UnitName.CreateTransient(options.Name ?? Path.GetFileName(info.Program), type);
+
+    /// <summary>An exact unit name (--unit): the strategy's suffix is added when it has none, and a mismatched one is refused.</summary>
+    internal static string ExactUnitName(string name, EscapeStrategy strategy)
+    {
+        string type = strategy == EscapeStrategy.Service ? "service" : "scope";
+        string full = UnitName.TypeOf(name) is null ? $"{name}.{type}" : name;
+        if (UnitName.TypeOf(full) != type)
+            throw new ArgumentException($"unit name '{name}' is not a {type}, and this child gets a transient {type}: name it NAME.{type} or leave the suffix out");
+        UnitName.Validate(full);
+        return full;
+    }
+
+    /// <summary>
+    /// The properties a start adds to its unit: -p assignments, a description, and with --inherit-limits the caller unit's
+    /// resource limits (those it has set: systemd reports an unset one as the maximum).
+    /// </summary>
+    internal static async Task<IReadOnlyList<UnitProperty>> ExtraPropertiesAsync(EscapeOptions options, EscapePlan plan, CancellationToken cancellationToken)
+    {
+        var extra = new List<UnitProperty>();
+        if (options.InheritLimits && plan.Home is { Unit: { } unit, Placement: { } placement })
+        {
+            DBusClient caller = DBusClient.For(Residence.BusOf(placement, plan.Home.Uid));
+            extra.AddRange(await caller.GetResourceLimitsAsync(unit, cancellationToken).ConfigureAwait(false));
+        }
+        // Named ones after inherited ones: systemd takes the last value given for a property.
+        extra.AddRange(options.Properties.Select(PropertyAssignment.From));
+        if (options.Description is { } description)
+            extra.Add(UnitProperty.Description(description));
+        return extra;
+    }
 
     /// <summary>
     /// Moves the held child into a new scope <paramref name="unit"/>; returns once the start job is done. The caller
@@ -20,7 +52,8 @@ internal static partial class TransientUnitStart
     /// with the child in place of itself.
     /// </summary>
     internal static async Task ScopeAsync(
-        DBusClient systemd, string unit, HeldProcess held, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
+        DBusClient systemd, string unit, HeldProcess held, DetachedStartInfo info, EscapeOptions options, IReadOnlyList<UnitProperty> extra,
+        CancellationToken cancellationToken)
     {
         List<UnitProperty> properties =
         [
@@ -30,6 +63,7 @@ internal static partial class TransientUnitStart
         ];
         if (options.Slice is { } slice)
             properties.Add(UnitProperty.Slice(slice));
+        properties.AddRange(extra);
         await systemd.StartTransientUnitAsync(unit, properties, cancellationToken).ConfigureAwait(false);
     }
 
@@ -39,7 +73,8 @@ internal static partial class TransientUnitStart
     /// program already exited). A failed unit stays loaded (CollectMode=inactive) so its exit status can be read.
     /// </summary>
     internal static async Task<UnitStatus?> ServiceAsync(
-        DBusClient systemd, string unit, DetachedStartInfo info, EscapeOptions options, CancellationToken cancellationToken)
+        DBusClient systemd, string unit, DetachedStartInfo info, EscapeOptions options, IReadOnlyList<UnitProperty> extra,
+        CancellationToken cancellationToken)
     {
         DetachedSpawn.Prepared prepared = DetachedSpawn.Prepare(info);
         SystemdFeatures features = await systemd.GetFeaturesAsync(cancellationToken).ConfigureAwait(false);
@@ -61,6 +96,7 @@ internal static partial class TransientUnitStart
             properties.Add(info.StandardError.Kind == OutputKind.File && info.StandardError == info.StandardOutput
                 ? UnitProperty.StandardErrorFileDescriptor(opened[0])
                 : Output(prepared, info.StandardError, "standard error", opened, UnitProperty.StandardErrorFileDescriptor, UnitProperty.StandardErrorToJournal));
+            properties.AddRange(extra);
             UnitStatus? status = await StartAsync(systemd, unit, properties, info, options, cancellationToken).ConfigureAwait(false);
             return features.HasExecType ? status : await UntilExecutedAsync(systemd, unit, status, cancellationToken).ConfigureAwait(false);
         }

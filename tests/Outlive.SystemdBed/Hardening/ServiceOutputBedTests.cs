@@ -36,7 +36,7 @@ public sealed class ServiceOutputBedTests(SystemdBedFixture fixture)
         await Bed.RunCheckedAsync("runuser", "-u", Mallory, "--", "ln", "-sf", secret, link);
         try
         {
-            BedCommandResult run = await RunAsRootAsync("--escape", strategy, "--force", "--user", Mallory, "--stdout", link, "--", "sh", "-c", "echo owned; exec sleep 100020");
+            BedCommandResult run = await RunAsRootAsync("--escape", strategy, "--force", "--uid", Mallory, "--stdout", link, "--", "sh", "-c", "echo owned; exec sleep 100020");
 
             Assert.Equal(ExitCodes.StartFailed, run.ExitCode);
             Assert.Contains($"cannot open standard output file {link}", run.Stderr, StringComparison.Ordinal);
@@ -58,7 +58,7 @@ public sealed class ServiceOutputBedTests(SystemdBedFixture fixture)
         string? unit = null;
         try
         {
-            BedCommandResult run = await RunAsRootAsync("--escape", "service", "--json", "--user", Mallory, "--stdout", output, "--", "sh", "-c", "echo hello; exec sleep 100021");
+            BedCommandResult run = await RunAsRootAsync("--escape", "service", "--json", "--uid", Mallory, "--stdout", output, "--", "sh", "-c", "echo hello; exec sleep 100021");
 
             Assert.True(run.ExitCode == 0, run.ToString());
             unit = System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement.GetProperty("unit").GetString();

@@ -26,7 +26,7 @@ internal sealed class CliRegistry : IDisposable
     public ProcessIdentity Run(string name, string[] program, string? pidFile, string? stdout = null, string? user = null)
     {
         string[] options = ["--name", name, "--json", .. pidFile is null ? Array.Empty<string>() : ["--pidfile", pidFile],
-            .. stdout is null ? Array.Empty<string>() : ["--stdout", stdout], .. user is null ? Array.Empty<string>() : ["--user", user]];
+            .. stdout is null ? Array.Empty<string>() : ["--stdout", stdout], .. user is null ? Array.Empty<string>() : ["--uid", user]];
         var result = Outlive("run", [.. options, "--", .. program.Length == 0 ? ["sleep", "1000"] : program]);
         Assert.True(result.ExitCode == 0, result.Stderr);
         using var json = JsonDocument.Parse(result.Stdout);

@@ -72,12 +72,18 @@ public sealed class RunCommandTests : IDisposable
     [InlineData(127, "program not found", new[] { "run", "--", "no-such-program-42" })]
     [InlineData(126, "not executable", new[] { "run", "--", "/proc/version" })]
     [InlineData(125, "working directory does not exist", new[] { "run", "--cwd", "/no/such/dir", "--", "true" })]
-    [InlineData(125, "unknown user", new[] { "run", "--user", "no-such-user-42", "--", "true" })]
+    [InlineData(125, "unknown user", new[] { "run", "--uid", "no-such-user-42", "--", "true" })]
     [InlineData(125, "output directory does not exist", new[] { "run", "--stdout", "/no/such/dir/log", "--", "true" })]
     [InlineData(2, "--umask", new[] { "run", "--umask", "9x", "--", "true" })]
     [InlineData(2, "--env", new[] { "run", "--env", "NOEQUALS", "--", "true" })]
     [InlineData(2, "unknown option '--bogus'", new[] { "run", "--bogus", "--", "true" })]
     [InlineData(2, "Required argument", new[] { "run" })]
+    [InlineData(2, "property Nice is not one Outlive sets", new[] { "run", "--escape", "scope", "-p", "Nice=5", "--", "true" })]
+    [InlineData(2, "property MemoryMax=lots is not valid", new[] { "run", "--escape", "scope", "-p", "MemoryMax=lots", "--", "true" })]
+    [InlineData(2, "unit properties (-p) applies to a transient unit", new[] { "run", "--escape", "setsid", "-p", "MemoryMax=1G", "--", "true" })]
+    [InlineData(2, "a unit name (--unit) applies to a transient unit", new[] { "run", "--escape", "setsid", "-u", "web", "--", "true" })]
+    [InlineData(2, "--user and --system name one manager each", new[] { "run", "--user", "--system", "--", "true" })]
+    [InlineData(2, "--same-dir and --cwd", new[] { "run", "-d", "--cwd", "/", "--", "true" })]
     public void Bad_input_gets_one_line_naming_it_and_its_documented_exit_code(int exitCode, string message, string[] args)
     {
         var result = Repo.Run(Repo.Cli, args, StateDirEnvironment);

@@ -218,6 +218,31 @@ internal sealed class DBusClient : IDisposable
         return UnitStatus.From(common, typed);
     }
 
+    /// <summary>The cgroup limits a unit lists (D-Bus names), typed as its transient properties take them.</summary>
+    static readonly string[] LimitProperties = ["MemoryMax", "MemoryHigh", "CPUQuotaPerSecUSec", "CPUWeight", "TasksMax", "IOWeight"];
+
+    /// <summary>
+    /// The resource limits <paramref name="unit"/> has set, as properties for another unit (--inherit-limits). systemd
+    /// reports an unset limit as the maximum (infinity, or "no weight"), which is left out.
+    /// </summary>
+    internal async Task<IReadOnlyList<UnitProperty>> GetResourceLimitsAsync(string unit, CancellationToken cancellationToken = default)
+    {
+        string? path = await TryGetUnitAsync(unit, cancellationToken).ConfigureAwait(false);
+        if (path is null)
+            return [];
+        string? type = UnitName.TypeOf(unit);
+        if (type is null or "slice" or "target")
+            return [];
+        var typed = await GetAllPropertiesAsync(path, "org.freedesktop.systemd1." + char.ToUpperInvariant(type[0]) + type[1..], unit, cancellationToken).ConfigureAwait(false);
+        var limits = new List<UnitProperty>();
+        foreach (string name in LimitProperties)
+        {
+            if (typed.TryGetValue(name, out VariantValue value) && value.Type == VariantValueType.UInt64 && value.GetUInt64() != ulong.MaxValue)
+                limits.Add(new UInt64Property(name, value.GetUInt64()));
+        }
+        return limits;
+    }
+
     /// <summary>One property of a systemd object through org.freedesktop.DBus.Properties.Get.</summary>
     internal Task<VariantValue> GetPropertyAsync(string objectPath, string @interface, string property, string unit, CancellationToken cancellationToken = default) =>
         CallAsync("Get", unit, static (message, _) => message.GetBodyReader().ReadVariantValue(), connected =>

@@ -101,6 +101,13 @@ sealed record UInt32Property(string Name, uint Value) : UnitProperty(Name)
     internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantUInt32(Value);
 }
 
+sealed record UInt64Property(string Name, ulong Value) : UnitProperty(Name)
+{
+    public override string Signature => "t";
+
+    internal override void WriteVariant(ref MessageWriter writer) => writer.WriteVariantUInt64(Value);
+}
+
 sealed record UInt32ArrayProperty(string Name, ImmutableArray<uint> Values) : UnitProperty(Name)
 {
     public override string Signature => "au";
