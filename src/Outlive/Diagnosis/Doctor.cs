@@ -39,7 +39,9 @@ internal static class Doctor
                 problem = e.Message;
             }
         }
-        var hazards = Hazards.Of(pid);
+        var hazards = Hazards.Of(pid).ToList();
+        if (home.Unit is { } limited && home.Placement is { } at && home.Kind is ResidenceKind.SystemUnit or ResidenceKind.UserUnit)
+            hazards.AddRange(await LimitsHazardAsync(DBusClient.For(Residence.BusOf(at, uid)), limited, cancellationToken).ConfigureAwait(false));
         var reaper = pid == Environment.ProcessId ? Hazards.OrphanReaper() : null;
         return Conclude(pid, stat.Command, home, version, status, problem, hazards, reaper);
     }
@@ -117,6 +119,28 @@ internal static class Doctor
         else
             recommended = new(EscapeStrategy.Setsid, "none: run the parent outside a place that kills its children", auto.Reason);
         return new DoctorReport(pid, command, home, version, status, problem, verdicts, auto, hazards, recommended, fix, polkitRule, autoLives, reaper);
+    }
+
+    /// <summary>A unit with resource limits: a child escaped into a unit of its own leaves them unless they are copied.</summary>
+    static async Task<IReadOnlyList<Hazard>> LimitsHazardAsync(DBusClient systemd, string unit, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<UnitProperty> limits;
+        try
+        {
+            limits = await systemd.GetResourceLimitsAsync(unit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutliveException)
+        {
+            return [];
+        }
+        // TasksMax is set on every unit by default (DefaultTasksMax): only the others say the unit was limited on purpose.
+        var named = limits.Where(l => l.Name != "TasksMax").Select(l => l.Name).ToList();
+        return named.Count == 0 ? [] :
+        [
+            new Hazard("resource-limits",
+                $"{unit} sets {string.Join(", ", named)}: a child in a scope or service of its own leaves them",
+                "outlive run --inherit-limits copies them onto the child's unit (or -p NAME=VALUE sets its own)"),
+        ];
     }
 
     /// <summary>

@@ -52,6 +52,12 @@ public sealed class RunVocabularyBedTests(SystemdBedFixture fixture)
             Assert.Equal("314572800", await bed.ShowPropertyAsync(scope, "MemoryMax"));
             Assert.Equal("77", await bed.ShowPropertyAsync(scope, "TasksMax"));
             Assert.Equal("1.500000s", await bed.ShowPropertyAsync(scope, "CPUQuotaPerSecUSec"));
+
+            // doctor points at the option where a unit has limits of its own.
+            using var doctor = JsonDocument.Parse((await bed.RunOutliveAsync("doctor", "--pid", mainPid.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json")).Stdout);
+            JsonElement hazard = Assert.Single(doctor.RootElement.GetProperty("hazards").EnumerateArray(), h => h.GetProperty("id").GetString() == "resource-limits");
+            Assert.Contains("--inherit-limits", hazard.GetProperty("advice").GetString(), StringComparison.Ordinal);
+            Assert.Contains("MemoryMax", hazard.GetProperty("finding").GetString(), StringComparison.Ordinal);
         }
         finally
         {
