@@ -8,6 +8,7 @@ var root = new RootCommand(
     ExitCodeHelp.Text)
 {
     RunCommand.Create(),
+    AdoptCommand.Create(),
     DoctorCommand.Create(),
     TreeCommand.Create(),
     FixUnitCommand.Create(),

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Outlive.Registry;
 
 namespace Outlive;
@@ -42,6 +43,33 @@ public sealed class ChildRegistry
             await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
             return await RegisteredStart.StartAsync(
                 _store, _stopper, registration ?? new RegistrationOptions(), start, escape ?? new EscapeOptions(), cancellationToken).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>
+    /// Moves a process already running in a unit (by PID, or a registered setsid child by name) into a transient scope
+    /// of its own and registers it (<c>outlive adopt</c>). Refuses init.scope, kernel threads, a unit's main process and
+    /// another user's process (unless root).
+    /// </summary>
+    internal Task<RegisteredChild> AdoptAsync(string pidOrName, string? name, EscapeOptions scope, bool withDescendants, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pidOrName);
+        return GuardAsync(async () =>
+        {
+            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
+            RegistryEntry? registered = null;
+            if (!int.TryParse(pidOrName, NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
+            {
+                registered = await _store.FindAsync(pidOrName, cancellationToken).ConfigureAwait(false);
+                if (registered.Unit is not null)
+                    throw new EscapeRefusedException($"'{registered.Name}' is in its own unit already ({registered.Unit})");
+                pid = registered.Pid;
+            }
+            RegistryEntry entry = await Adoption.AdoptAsync(_store, pid, name, scope, withDescendants, cancellationToken).ConfigureAwait(false);
+            // A setsid child adopted by name now lives under its new entry; the old one would say the same PID twice.
+            if (registered is not null)
+                _store.Remove(registered);
+            return await WithExitAsync(entry, await _store.GetStateAsync(entry, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         });
     }
 

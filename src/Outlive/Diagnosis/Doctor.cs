@@ -160,18 +160,7 @@ internal static class Doctor
         };
     }
 
-    internal static uint UidOf(int pid)
-    {
-        try
-        {
-            string line = File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-            return uint.Parse(line[4..].Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
-        {
-            throw new ProcessNotFoundException(pid);
-        }
-    }
+    internal static uint UidOf(int pid) => ProcOwner.TryReadUid(pid) ?? throw new ProcessNotFoundException(pid);
 }
 
 /// <summary>No process with that PID is visible.</summary>

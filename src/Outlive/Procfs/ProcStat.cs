@@ -13,8 +13,14 @@ internal sealed record ProcStat(
     int ProcessGroupId,
     int SessionId,
     int TtyNr,
-    ulong StartTimeTicks)
+    ulong StartTimeTicks,
+    uint Flags = 0)
 {
+    /// <summary>PF_KTHREAD in field 9: the kernel's own thread, with no program and no unit.</summary>
+    const uint KernelThreadFlag = 0x00200000;
+
+    public bool IsKernelThread => (Flags & KernelThreadFlag) != 0;
+
     /// <summary>Reads <c>/proc/PID/stat</c>; null when the process does not exist (or is not visible).</summary>
     /// <remarks>
     /// open, one read into a stack buffer, close: this is on the start call's path and runs once per entry
@@ -53,7 +59,8 @@ internal sealed record ProcStat(
             int.Parse(rest[2], CultureInfo.InvariantCulture),
             int.Parse(rest[3], CultureInfo.InvariantCulture),
             int.Parse(rest[4], CultureInfo.InvariantCulture),
-            ulong.Parse(rest[19], CultureInfo.InvariantCulture));
+            ulong.Parse(rest[19], CultureInfo.InvariantCulture),
+            uint.Parse(rest[6], CultureInfo.InvariantCulture));
     }
 
     /// <summary>A zombie has exited but not been reaped.</summary>
