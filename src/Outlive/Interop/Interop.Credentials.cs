@@ -19,19 +19,21 @@ internal static partial class Libc
     internal static unsafe partial int getgrouplist(string user, uint group, uint* groups, int* ngroups);
 
     // Raw syscalls change the calling thread's credentials only; glibc's setuid() and friends would
-    // change every thread of the runtime. Numbers: x86_64 / aarch64.
-    private static bool IsArm64 => RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
-    private static long SysSetgroups => IsArm64 ? 159 : 116;
-    private static long SysSetresgid => IsArm64 ? 149 : 119;
-    private static long SysSetresuid => IsArm64 ? 147 : 117;
+    // change every thread of the runtime.
+    private static readonly (long Setgroups, long Setresgid, long Setresuid) s_credentialSyscalls =
+        CredentialSyscallsOn(RuntimeInformation.ProcessArchitecture);
+
+    /// <summary>The syscall numbers of aarch64 or x86_64; per architecture, so the layout test checks arm64's against its headers on any machine.</summary>
+    internal static (long Setgroups, long Setresgid, long Setresuid) CredentialSyscallsOn(Architecture architecture) =>
+        architecture == Architecture.Arm64 ? (159, 149, 147) : (116, 119, 117);
 
     internal static unsafe int ThreadSetGroups(ReadOnlySpan<uint> groups)
     {
         fixed (uint* p = groups)
-            return (int)syscall(SysSetgroups, groups.Length, (long)p, 0);
+            return (int)syscall(s_credentialSyscalls.Setgroups, groups.Length, (long)p, 0);
     }
 
-    internal static int ThreadSetResGid(uint gid) => (int)syscall(SysSetresgid, gid, gid, gid);
+    internal static int ThreadSetResGid(uint gid) => (int)syscall(s_credentialSyscalls.Setresgid, gid, gid, gid);
 
-    internal static int ThreadSetResUid(uint uid) => (int)syscall(SysSetresuid, uid, uid, uid);
+    internal static int ThreadSetResUid(uint uid) => (int)syscall(s_credentialSyscalls.Setresuid, uid, uid, uid);
 }

@@ -7,8 +7,8 @@ internal static partial class Libc
 {
     // Through syscall(2): glibc wraps these only from 2.36 (Ubuntu 22.04, RHEL 9 have older ones). The numbers are
     // the same on x86_64 and aarch64 (Linux 5.1+ numbers syscalls alike on every architecture).
-    private const long SysPidfdSendSignal = 424;
-    private const long SysPidfdOpen = 434;
+    internal const long SysPidfdSendSignal = 424;
+    internal const long SysPidfdOpen = 434;
 
     /// <summary>A pidfd names one process for good: signals through it never hit a recycled PID. Invalid on failure (errno set).</summary>
     internal static SafePidFdHandle pidfd_open(int pid, uint flags) => new((int)syscall(SysPidfdOpen, pid, flags, 0));

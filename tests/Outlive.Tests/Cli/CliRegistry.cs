@@ -4,12 +4,13 @@ using Outlive.Tests.Support;
 namespace Outlive.Tests.Cli;
 
 /// <summary>
-/// A scratch state dir under /var/tmp for driving the built <c>outlive</c>; on dispose, every child still
-/// registered there is SIGKILLed (by identity, never a recycled pid) and the dir is deleted.
+/// A scratch state dir under /var/tmp for driving the built <c>outlive</c> (or another build of it); on dispose, every
+/// child still registered there is SIGKILLed (by identity, never a recycled pid) and the dir is deleted.
 /// </summary>
-internal sealed class CliRegistry : IDisposable
+internal sealed class CliRegistry(Func<string[], Repo.Result>? outlive = null) : IDisposable
 {
     private readonly Repo.ScratchDir _scratch = new();
+    private readonly Func<string[], Repo.Result> _outlive = outlive ?? (args => Repo.Run(Repo.Cli, args));
 
     public string Root => _scratch.Path;
 
@@ -18,7 +19,7 @@ internal sealed class CliRegistry : IDisposable
     public string PathOf(string name) => System.IO.Path.Combine(_scratch.Path, name);
 
     /// <summary><c>outlive COMMAND --state-dir DIR ARGS…</c></summary>
-    public Repo.Result Outlive(string command, params string[] args) => Repo.Run(Repo.Cli, [command, "--state-dir", StateDir, .. args]);
+    public Repo.Result Outlive(string command, params string[] args) => _outlive([command, "--state-dir", StateDir, .. args]);
 
     /// <summary>Starts <c>sleep 1000</c> (or <paramref name="program"/>) under <paramref name="name"/>; returns its identity.</summary>
     public ProcessIdentity Run(string name, params string[] program) => Run(name, program, pidFile: null);

@@ -6,8 +6,8 @@ using Outlive.Tests.Support;
 namespace Outlive.Tests.Cli;
 
 /// <summary>
-/// The NativeAOT binary as shipped: which glibc it needs (objdump -T lists every libc symbol it binds, with its version)
-/// and what it opens at start-up (strace).
+/// The NativeAOT binary as shipped: which glibc it needs (objdump -T lists every libc symbol it binds, with its version;
+/// for this machine's binary and the linux-arm64 one) and what it opens at start-up (strace).
 /// </summary>
 public sealed partial class NativeBinaryTests : IDisposable
 {
@@ -15,21 +15,11 @@ public sealed partial class NativeBinaryTests : IDisposable
 
     public void Dispose() => _scratch.Dispose();
 
-    private static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The published x64 (this machine's) binary.</summary>
+    private static string PublishedCli() => Repo.Published(Repo.NativeCli);
 
-    /// <summary>The published binary; the test skips without one (or with one older than the library), and fails under CI.</summary>
-    private static string PublishedCli()
-    {
-        string? missing = !File.Exists(Repo.NativeCli) ? $"no NativeAOT binary at {Repo.NativeCli}"
-            : File.GetLastWriteTimeUtc(Repo.NativeCli) < File.GetLastWriteTimeUtc(Repo.Library) ? $"{Repo.NativeCli} is older than {Repo.Library}"
-            : null;
-        if (missing is not null)
-        {
-            Assert.False(IsCi, $"{missing}: scripts/test publishes it");
-            Assert.Skip($"{missing}: run scripts/test, or publish it with dotnet publish src/Outlive.Cli -c Release -r linux-x64 -o artifacts/publish/outlive");
-        }
-        return Repo.NativeCli;
-    }
+    /// <summary>The published binary of <paramref name="build"/>: this machine's, or linux-arm64 cross-published on x86_64.</summary>
+    private static string PublishedCli(string build) => build == "linux-arm64" ? Repo.PublishedArm64() : PublishedCli();
 
     [GeneratedRegex(@"\(?GLIBC_(?<version>\d+(?:\.\d+)+)\)?\s+(?<symbol>\S+)\s*$", RegexOptions.Multiline)]
     private static partial Regex VersionedSymbol();
@@ -45,10 +35,12 @@ public sealed partial class NativeBinaryTests : IDisposable
             .ToDictionary(g => g.Key, g => g.Max(s => s.Version)!);
     }
 
-    [Fact]
-    public void The_native_binary_needs_no_glibc_newer_than_2_34()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("linux-arm64")]
+    public void The_native_binary_needs_no_glibc_newer_than_2_34(string build)
     {
-        var symbols = GlibcSymbols(PublishedCli());
+        var symbols = GlibcSymbols(PublishedCli(build));
         foreach (var group in symbols.GroupBy(s => s.Value, s => s.Key).OrderBy(g => g.Key))
             TestContext.Current.TestOutputHelper?.WriteLine($"GLIBC_{group.Key}: {string.Join(' ', group.Order())}");
 
@@ -58,10 +50,12 @@ public sealed partial class NativeBinaryTests : IDisposable
         Assert.True(newest <= new Version(2, 34), $"needs GLIBC_{newest}: {string.Join(' ', symbols.Where(s => s.Value == newest).Select(s => s.Key))}");
     }
 
-    [Fact]
-    public void Outlives_own_libc_calls_need_no_glibc_newer_than_2_28_and_the_newer_ones_are_bound_at_run_time()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("linux-arm64")]
+    public void Outlives_own_libc_calls_need_no_glibc_newer_than_2_28_and_the_newer_ones_are_bound_at_run_time(string build)
     {
-        var symbols = GlibcSymbols(PublishedCli());
+        var symbols = GlibcSymbols(PublishedCli(build));
         string[] imported = [.. typeof(DetachedProcess).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             .Select(m => m.GetCustomAttribute<DllImportAttribute>())

@@ -7,16 +7,21 @@ using Outlive.Tests.Support;
 
 namespace Outlive.Tests.Interop;
 
+// Outlive.Tests.Architecture (the source-rule tests) would hide the enum from here.
+using Architecture = System.Runtime.InteropServices.Architecture;
+
 /// <summary>
-/// The managed structs and buffer sizes in Outlive.Interop against the C headers of this machine:
-/// a C program prints sizeof and offsetof of each, and every value must equal the managed one.
+/// The managed structs, buffer sizes and constants in Outlive.Interop against the C headers, for x86_64 and aarch64:
+/// a C program prints sizeof, offsetof and the value of each, and every value must equal the managed one that Outlive
+/// uses on that architecture. On an x86_64 machine the aarch64 program is cross-compiled and run under qemu-user.
 /// </summary>
 public class NativeLayoutTests
 {
-    // Prints "sizeof.<type> <n>" and "<type>.<field> <offset>"; offsetof with glibc's si_* macros
+    // Prints "sizeof.<type> <n>", "<type>.<field> <offset>" and "value.<name> <n>"; offsetof with glibc's si_* macros
     // (which expand to members of nested unions) works in gcc and clang.
     private const string Program = """
         #define _GNU_SOURCE
+        #include <fcntl.h>
         #include <grp.h>
         #include <poll.h>
         #include <pwd.h>
@@ -25,13 +30,24 @@ public class NativeLayoutTests
         #include <stddef.h>
         #include <stdio.h>
         #include <sys/epoll.h>
+        #include <sys/mman.h>
         #include <sys/stat.h>
+        #include <sys/syscall.h>
+        #include <sys/wait.h>
 
         #define SIZE(type, name) printf("sizeof.%s %zu\n", name, sizeof(type))
         #define OFFSET(type, name, field) printf("%s.%s %zu\n", name, #field, offsetof(type, field))
+        #define VALUE(name) printf("value.%s %lld\n", #name, (long long)(name))
 
         int main(void)
         {
+            VALUE(O_RDONLY); VALUE(O_WRONLY); VALUE(O_RDWR); VALUE(O_CREAT); VALUE(O_EXCL); VALUE(O_APPEND);
+            VALUE(O_NONBLOCK); VALUE(O_NOCTTY); VALUE(O_CLOEXEC); VALUE(O_NOFOLLOW);
+            VALUE(AT_FDCWD); VALUE(AT_SYMLINK_NOFOLLOW); VALUE(AT_EMPTY_PATH);
+            VALUE(F_DUPFD_CLOEXEC); VALUE(F_ADD_SEALS); VALUE(MFD_CLOEXEC); VALUE(MFD_ALLOW_SEALING); VALUE(EPOLL_CLOEXEC);
+            VALUE(P_PID); VALUE(P_PIDFD); VALUE(WNOHANG); VALUE(WEXITED); VALUE(CLD_EXITED);
+            VALUE(SYS_setgroups); VALUE(SYS_setresgid); VALUE(SYS_setresuid); VALUE(SYS_pidfd_open); VALUE(SYS_pidfd_send_signal);
+
             SIZE(posix_spawnattr_t, "posix_spawnattr_t");
             SIZE(posix_spawn_file_actions_t, "posix_spawn_file_actions_t");
             SIZE(sigset_t, "sigset_t");
@@ -78,14 +94,35 @@ public class NativeLayoutTests
         }
         """;
 
-    private static IEnumerable<(string Name, long Managed)> ManagedLayout()
+    /// <summary>
+    /// What Outlive uses on <paramref name="architecture"/>. The struct sizes and offsets are measured in this (x86_64)
+    /// process: x86_64 and aarch64 are both LP64 with natural alignment, so .NET lays out these structs alike on both;
+    /// what differs is which struct or value Outlive picks per architecture, and that is asked for the one tested.
+    /// </summary>
+    private static IEnumerable<(string Name, long Managed)> ManagedLayout(Architecture architecture)
     {
+        var credentialSyscalls = Libc.CredentialSyscallsOn(architecture);
+        (string, long)[] values =
+        [
+            ("O_RDONLY", Libc.O_RDONLY), ("O_WRONLY", Libc.O_WRONLY), ("O_RDWR", Libc.O_RDWR), ("O_CREAT", Libc.O_CREAT),
+            ("O_EXCL", Libc.O_EXCL), ("O_APPEND", Libc.O_APPEND), ("O_NONBLOCK", Libc.O_NONBLOCK), ("O_NOCTTY", Libc.O_NOCTTY),
+            ("O_CLOEXEC", Libc.O_CLOEXEC), ("O_NOFOLLOW", Libc.ONoFollowOn(architecture)),
+            ("AT_FDCWD", Libc.AT_FDCWD), ("AT_SYMLINK_NOFOLLOW", Libc.AT_SYMLINK_NOFOLLOW), ("AT_EMPTY_PATH", Libc.AT_EMPTY_PATH),
+            ("F_DUPFD_CLOEXEC", Libc.F_DUPFD_CLOEXEC), ("F_ADD_SEALS", Libc.F_ADD_SEALS), ("MFD_CLOEXEC", Libc.MFD_CLOEXEC),
+            ("MFD_ALLOW_SEALING", Libc.MFD_ALLOW_SEALING), ("EPOLL_CLOEXEC", Libc.EPOLL_CLOEXEC),
+            ("P_PID", Libc.P_PID), ("P_PIDFD", Libc.P_PIDFD), ("WNOHANG", Libc.WNOHANG), ("WEXITED", Libc.WEXITED), ("CLD_EXITED", Libc.CLD_EXITED),
+            ("SYS_setgroups", credentialSyscalls.Setgroups), ("SYS_setresgid", credentialSyscalls.Setresgid),
+            ("SYS_setresuid", credentialSyscalls.Setresuid), ("SYS_pidfd_open", Libc.SysPidfdOpen), ("SYS_pidfd_send_signal", Libc.SysPidfdSendSignal),
+        ];
+        foreach (var (name, value) in values)
+            yield return ($"value.{name}", value);
+
         // Opaque glibc types Outlive only allocates: its buffers must be exactly as large.
         yield return ("sizeof.posix_spawnattr_t", Libc.PosixSpawnAttrSize);
         yield return ("sizeof.posix_spawn_file_actions_t", Libc.PosixSpawnFileActionsSize);
         yield return ("sizeof.sigset_t", Libc.SigSetSize);
 
-        var epollEvent = Libc.EpollEventIsPacked
+        var epollEvent = Libc.EpollEventIsPackedOn(architecture)
             ? Struct<Libc.PackedEpollEvent>("epoll_event", ("events", "Events"), ("data", "Data"))
             : Struct<Libc.AlignedEpollEvent>("epoll_event", ("events", "Events"), ("data", "Data"));
         foreach (var entry in epollEvent)
@@ -127,25 +164,36 @@ public class NativeLayoutTests
             yield return ($"{cName}.{cField}", Marshal.OffsetOf<T>(managedField).ToInt64());
     }
 
-    [Fact]
-    public void Every_struct_Outlive_lays_out_matches_the_C_headers()
+    [Theory]
+    [InlineData(Architecture.X64)]
+    [InlineData(Architecture.Arm64)]
+    public void Every_struct_and_constant_Outlive_uses_matches_the_C_headers_of_the_architecture(Architecture architecture)
     {
-        Dictionary<string, long> c = PrintedByC();
+        Dictionary<string, long> c = PrintedByC(architecture);
 
         var wrong = new List<string>();
-        foreach (var (name, managed) in ManagedLayout())
+        foreach (var (name, managed) in ManagedLayout(architecture))
         {
             if (!c.TryGetValue(name, out long native))
                 wrong.Add($"{name}: the C program printed no value");
             else if (native != managed)
                 wrong.Add($"{name}: C {native}, managed {managed}");
         }
-        Assert.True(wrong.Count == 0, $"{RuntimeInformation.ProcessArchitecture} layouts differ from C:\n{string.Join('\n', wrong)}");
+        Assert.True(wrong.Count == 0, $"{architecture} layouts differ from C:\n{string.Join('\n', wrong)}");
     }
 
-    /// <summary>Compiles and runs <see cref="Program"/>; cc missing is a failure, since scripts/install-deps installs it.</summary>
-    private static Dictionary<string, long> PrintedByC()
+    /// <summary>
+    /// Compiles and runs <see cref="Program"/> for <paramref name="architecture"/>: with cc for this machine's, with
+    /// aarch64-linux-gnu-gcc and qemu-user for arm64 on x86_64. A missing compiler is a failure, since
+    /// scripts/install-deps installs them all.
+    /// </summary>
+    private static Dictionary<string, long> PrintedByC(Architecture architecture)
     {
+        bool native = architecture == RuntimeInformation.ProcessArchitecture;
+        Assert.SkipUnless(native || (architecture, RuntimeInformation.ProcessArchitecture) == (Architecture.Arm64, Architecture.X64),
+            $"the {architecture} headers are checked on an x86_64 machine only");
+        string compiler = native ? "cc" : "aarch64-linux-gnu-gcc";
+
         using var scratch = new Repo.ScratchDir();
         string source = Path.Combine(scratch.Path, "layout.c");
         string binary = Path.Combine(scratch.Path, "layout");
@@ -154,15 +202,15 @@ public class NativeLayoutTests
         Repo.Result compiled;
         try
         {
-            compiled = Repo.Run("cc", ["-o", binary, source]);
+            compiled = Repo.Run(compiler, ["-o", binary, source]);
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException($"cannot run cc ({e.Message}); scripts/install-deps installs gcc and libc6-dev", e);
+            throw new InvalidOperationException($"cannot run {compiler} ({e.Message}); scripts/install-deps installs it and glibc's headers", e);
         }
-        Assert.True(compiled.ExitCode == 0, $"cc failed:\n{compiled.Stderr}");
+        Assert.True(compiled.ExitCode == 0, $"{compiler} failed:\n{compiled.Stderr}");
 
-        Repo.Result run = Repo.Run(binary, []);
+        Repo.Result run = native ? Repo.Run(binary, []) : Repo.RunArm64(binary, []);
         Assert.True(run.ExitCode == 0, $"the layout program failed:\n{run.Stderr}");
         return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' '))

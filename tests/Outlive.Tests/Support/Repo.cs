@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Outlive.Tests.Support;
@@ -24,6 +25,47 @@ internal static class Repo
 
     /// <summary>The NativeAOT <c>outlive</c>, the binary users get: scripts/test publishes it here before the tests run.</summary>
     internal static string NativeCli => Path.Combine(Root, "artifacts", "publish", "outlive", "outlive");
+
+    /// <summary>The linux-arm64 NativeAOT <c>outlive</c>: scripts/test cross-publishes it here on x86_64, for tests that run it under qemu-user.</summary>
+    internal static string NativeArm64Cli => Path.Combine(Root, "artifacts", "publish", "outlive-arm64", "outlive");
+
+    /// <summary>Under CI, what a test needs and scripts/test provides must be there: a missing one fails instead of skipping.</summary>
+    internal static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A published binary; the test skips without one (or with one older than the library), and fails under CI.</summary>
+    internal static string Published(string binary)
+    {
+        string? missing = !File.Exists(binary) ? $"no NativeAOT binary at {binary}"
+            : File.GetLastWriteTimeUtc(binary) < File.GetLastWriteTimeUtc(Library) ? $"{binary} is older than {Library}"
+            : null;
+        if (missing is not null)
+        {
+            Assert.False(IsCi, $"{missing}: scripts/test publishes it");
+            Assert.Skip($"{missing}: run scripts/test, which publishes it");
+        }
+        return binary;
+    }
+
+    /// <summary>The published arm64 binary, on x86_64 machines: elsewhere scripts/test does not cross-publish it.</summary>
+    internal static string PublishedArm64()
+    {
+        Assert.SkipUnless(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64,
+            "scripts/test cross-publishes the arm64 binary on x86_64 only");
+        return Published(NativeArm64Cli);
+    }
+
+    /// <summary>qemu-user with arm64's glibc (libc6-dev-arm64-cross), as scripts/install-deps installs them: runs an aarch64 program here.</summary>
+    internal static Result RunArm64(string program, IEnumerable<string> args)
+    {
+        try
+        {
+            return Run("qemu-aarch64-static", ["-L", "/usr/aarch64-linux-gnu", program, .. args]);
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"cannot run qemu-aarch64-static ({e.Message}); scripts/install-deps installs qemu-user-static", e);
+        }
+    }
 
     /// <summary>The library as this test assembly was built with it.</summary>
     internal static string Library => Path.Combine(Root, "artifacts", "bin", "Outlive", Configuration, "Outlive.dll");
