@@ -20,6 +20,9 @@ public sealed class DebPackageBedTests(SystemdBedFixture fixture)
             Assert.Skip($"{Published} is not published: run scripts/test or scripts/package first");
         }
         string output = Path.Combine(RepoLayout.Artifacts, "package-bed-test");
+        // Emptied first: packages of an earlier commit (another version) would be found too.
+        if (Directory.Exists(output))
+            Directory.Delete(output, recursive: true);
         (int exitCode, string printed) = await HostCommand.RunAsync(Path.Combine(RepoLayout.Root, "scripts", "package"), ["--out", output]);
         Assert.True(exitCode == 0, $"scripts/package exited {exitCode}:\n{printed}");
         string deb = Assert.Single(Directory.GetFiles(output, "outlive_*_amd64.deb"));
