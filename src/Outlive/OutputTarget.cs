@@ -33,7 +33,26 @@ public sealed record OutputTarget
     /// <summary>Like <see cref="AppendToFile"/>, but a FIFO, socket or device is accepted too (opened without blocking: a FIFO must have a reader).</summary>
     public static OutputTarget AppendToAnyFile(string path) => new(OutputKind.File, System.IO.Path.GetFullPath(path), allowsSpecialFile: true);
 
-    public override string ToString() => Kind == OutputKind.File ? Path! : Kind == OutputKind.Null ? "null" : "inherit";
+    /// <summary>
+    /// The systemd journal, for any strategy: a setsid or scope child writes into a stream from journald's socket
+    /// (<c>/run/systemd/journal/stdout</c>), a service child gets <c>StandardOutput=journal</c>. Lines carry
+    /// <c>SYSLOG_IDENTIFIER=</c><paramref name="identifier"/> (null: the child's registry name, or its program's name).
+    /// </summary>
+    public static OutputTarget ToJournal(string? identifier = null) => new(OutputKind.Journal, null) { Identifier = identifier };
+
+    /// <summary>For <see cref="ToJournal"/>: the journal's SYSLOG_IDENTIFIER for this child's lines.</summary>
+    internal string? Identifier { get; init; }
+
+    /// <summary>This journal target, tagged <paramref name="identifier"/> unless it was tagged already.</summary>
+    internal OutputTarget IdentifiedAs(string identifier) => Kind == OutputKind.Journal && Identifier is null ? this with { Identifier = identifier } : this;
+
+    public override string ToString() => Kind switch
+    {
+        OutputKind.File => Path!,
+        OutputKind.Null => "null",
+        OutputKind.Journal => "journal",
+        _ => "inherit",
+    };
 }
 
 internal enum OutputKind
@@ -41,4 +60,5 @@ internal enum OutputKind
     Null,
     Inherit,
     File,
+    Journal,
 }

@@ -31,7 +31,8 @@ internal static class LogsCommand
             if (count < 0)
                 throw new UsageException($"--lines {count} is negative: give a number of lines, e.g. -n 50");
             RegisteredChild entry = await StateDirOption.OpenRegistry(parse).GetAsync(parse.GetValue(target)!, cancellationToken);
-            bool toJournal = entry.Strategy == EscapeStrategy.Service && entry.Unit is not null && (entry.StandardOutputPath is null || entry.StandardErrorPath is null);
+            bool toJournal = entry.Entry.JournalIdentifier is not null
+                || (entry.Strategy == EscapeStrategy.Service && entry.Unit is not null && (entry.StandardOutputPath is null || entry.StandardErrorPath is null));
             var files = new List<(string Path, string? Identity, Stream To)>();
             if (entry.StandardOutputPath is not null)
                 files.Add((entry.StandardOutputPath, entry.Entry.StdoutFile, Console.OpenStandardOutput()));
@@ -82,7 +83,12 @@ internal static class LogsCommand
         var psi = new ProcessStartInfo("setpriv") { UseShellExecute = false, ArgumentList = { "--pdeathsig", "KILL", "--", "journalctl" } };
         if (entry.Manager == ManagerKind.User)
             psi.ArgumentList.Add("--user");
-        foreach (string arg in new[] { "-u", entry.Unit!, "-n", count.ToString(CultureInfo.InvariantCulture), "--no-pager", "-o", "cat" })
+        // A service's unit holds only its lines; a setsid or scope child's journal stream is told apart by its identifier
+        // (the registry name), from the child's start on, since journald files a stream under whoever opened it.
+        string[] which = entry.Strategy == EscapeStrategy.Service && entry.Unit is not null
+            ? ["-u", entry.Unit]
+            : ["-t", entry.Entry.JournalIdentifier!, "--since", "@" + new DateTimeOffset(entry.StartedAtUtc).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)];
+        foreach (string arg in (string[])[.. which, "-n", count.ToString(CultureInfo.InvariantCulture), "--no-pager", "-o", "cat"])
             psi.ArgumentList.Add(arg);
         if (follow)
             psi.ArgumentList.Add("-f");

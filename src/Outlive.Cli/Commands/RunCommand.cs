@@ -13,8 +13,8 @@ internal static class RunCommand
         var sameDir = new Option<bool>("--same-dir", "-d") { Description = "The child starts in the current directory (the default; for systemd-run's habit)." };
         var env = new Option<string[]>("--env", "--setenv", "-E") { Description = "Set K=V in the child's environment (repeatable).", AllowMultipleArgumentsPerToken = false };
         var unsetEnv = new Option<string[]>("--unset-env") { Description = "Remove K from the child's environment (repeatable)." };
-        var stdout = new Option<string?>("--stdout") { Description = "Append the child's stdout to FILE (default: /dev/null)." };
-        var stderr = new Option<string?>("--stderr") { Description = "Append the child's stderr to FILE (default: /dev/null)." };
+        var stdout = new Option<string?>("--stdout") { Description = "Append the child's stdout to FILE, or 'journal' (default: /dev/null; a service: the journal)." };
+        var stderr = new Option<string?>("--stderr") { Description = "Append the child's stderr to FILE, or 'journal' (default: /dev/null; a service: the journal)." };
         var allowSpecialOutput = new Option<bool>("--allow-special-output")
         {
             Description = "Let --stdout/--stderr name a FIFO, socket or device (refused by default: it can block the start or vanish).",
@@ -103,8 +103,13 @@ internal static class RunCommand
         return run;
     }
 
-    private static OutputTarget Output(string? path, bool allowSpecial) =>
-        path is null ? OutputTarget.Null : allowSpecial ? OutputTarget.AppendToAnyFile(path) : OutputTarget.AppendToFile(path);
+    /// <summary>"journal" is the journal (a file of that name is ./journal); anything else a file.</summary>
+    private static OutputTarget Output(string? path, bool allowSpecial) => path switch
+    {
+        null => OutputTarget.Null,
+        "journal" => OutputTarget.ToJournal(),
+        _ => allowSpecial ? OutputTarget.AppendToAnyFile(path) : OutputTarget.AppendToFile(path),
+    };
 
     private static EscapeStrategy ParseEscape(string text) => text switch
     {

@@ -96,6 +96,8 @@ internal static partial class TransientUnitStart
             properties.Add(info.StandardError.Kind == OutputKind.File && info.StandardError == info.StandardOutput
                 ? UnitProperty.StandardErrorFileDescriptor(opened[0])
                 : Output(prepared, info.StandardError, "standard error", opened, UnitProperty.StandardErrorFileDescriptor, UnitProperty.StandardErrorToJournal));
+            if ((info.StandardOutput.Kind == OutputKind.Journal ? info.StandardOutput : info.StandardError).Identifier is { } identifier)
+                properties.Add(UnitProperty.SyslogIdentifier(identifier));
             properties.AddRange(extra);
             UnitStatus? status = await StartAsync(systemd, unit, properties, info, options, cancellationToken).ConfigureAwait(false);
             return features.HasExecType ? status : await UntilExecutedAsync(systemd, unit, status, cancellationToken).ConfigureAwait(false);

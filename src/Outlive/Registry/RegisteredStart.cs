@@ -22,6 +22,8 @@ internal static class RegisteredStart
     {
         using Reservation reservation = await registry.ReserveAsync(registration.Name, start.Program, registration.Replace, cancellationToken).ConfigureAwait(false);
         await FaultPoint.HitAsync("reserved", cancellationToken).ConfigureAwait(false);
+        // Journal lines carry the registry name, so 'outlive logs NAME' finds them whatever the strategy.
+        start = start with { StandardOutput = start.StandardOutput.IdentifiedAs(reservation.Name), StandardError = start.StandardError.IdentifiedAs(reservation.Name) };
         // The registry name is also the word in the unit's name, so 'outlive ps' and 'systemctl' agree.
         EscapeOptions named = escape with { Name = reservation.Name };
         // Everything that can refuse this start does so before --replace stops the child it would replace.
@@ -65,7 +67,8 @@ internal static class RegisteredStart
             var launch = new ChildLaunch(child.Identity!, child.Strategy, child.Unit, _command, _cwd,
                 start.StandardOutput.Path, start.StandardError.Path, registration.PidFile, child.Manager,
                 SecureFiles.IdentityOf(start.StandardOutput.Path), SecureFiles.IdentityOf(start.StandardError.Path),
-                start.User is { } user ? Libc.LookupUser(user)?.Uid : null);
+                start.User is { } user ? Libc.LookupUser(user)?.Uid : null,
+                start.StandardOutput.Kind == OutputKind.Journal || start.StandardError.Kind == OutputKind.Journal ? reservation.Name : null);
             if (registration.PidFile is not null)
                 PidFile.Write(registration.PidFile, child.Pid);
             RegistryEntry entry;

@@ -46,7 +46,8 @@ internal sealed record RegistryEntry(
     [property: JsonPropertyName("manager")] ManagerKind? Manager = null,
     [property: JsonPropertyName("stdoutFile")] string? StdoutFile = null,
     [property: JsonPropertyName("stderrFile")] string? StderrFile = null,
-    [property: JsonPropertyName("childUid")] uint? ChildUid = null)
+    [property: JsonPropertyName("childUid")] uint? ChildUid = null,
+    [property: JsonPropertyName("journalIdentifier")] string? JournalIdentifier = null)
 {
     public const int CurrentSchemaVersion = 1;
 
@@ -67,7 +68,8 @@ internal sealed record ChildLaunch(
     ManagerKind? Manager = null,
     string? StdoutFile = null,
     string? StderrFile = null,
-    uint? ChildUid = null);
+    uint? ChildUid = null,
+    string? JournalIdentifier = null);
 
 /// <summary>An entry file that could not be used, and why (one line).</summary>
 internal sealed record RegistryProblem(string Path, string Reason);

@@ -281,7 +281,7 @@ internal sealed partial class RegistryStore
     internal RegistryEntry EntryFor(string name, ChildLaunch launch) => new(
         RegistryEntry.CurrentSchemaVersion, name, launch.Child.Pid, launch.Child.StartTimeTicks, launch.Child.BootId,
         launch.Strategy, launch.Unit, Truncated(launch.Command), launch.Cwd, launch.StdoutPath, launch.StderrPath,
-        launch.PidFile is null ? null : Path.GetFullPath(launch.PidFile), _uid, DateTime.UtcNow, launch.Manager, launch.StdoutFile, launch.StderrFile, launch.ChildUid);
+        launch.PidFile is null ? null : Path.GetFullPath(launch.PidFile), _uid, DateTime.UtcNow, launch.Manager, launch.StdoutFile, launch.StderrFile, launch.ChildUid, launch.JournalIdentifier);
 
     /// <summary>The command line cut to <see cref="MaxCommandBytes"/> of UTF-8, with a last element that says how much is missing.</summary>
     internal static IReadOnlyList<string> Truncated(IReadOnlyList<string> command)

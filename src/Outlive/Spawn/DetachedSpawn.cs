@@ -43,8 +43,8 @@ internal static class DetachedSpawn
             [Encoding.UTF8.GetBytes(info.Program), .. info.ArgumentBytes ?? info.Arguments.Select(Encoding.UTF8.GetBytes)],
             environment,
             info.WorkingDirectory is null ? null : workingDirectory,
-            info.StandardOutput,
-            info.StandardError,
+            info.StandardOutput.IdentifiedAs(Path.GetFileName(info.Program)),
+            info.StandardError.IdentifiedAs(Path.GetFileName(info.Program)),
             info.PassedFds);
         return new Prepared(request, user, gid, info.Umask, info);
     }
@@ -162,6 +162,8 @@ internal static class DetachedSpawn
     /// </summary>
     private static void CheckOutput(OutputTarget target)
     {
+        if (target.Kind == OutputKind.Journal && !File.Exists(JournalStream.SocketPath))
+            throw new ChildStartException($"the journal's socket {JournalStream.SocketPath} is not there (systemd-journald is not running): name a file instead", Libc.ENOENT, JournalStream.SocketPath);
         if (target.Kind != OutputKind.File)
             return;
         string path = target.Path!;

@@ -54,7 +54,7 @@ internal static unsafe class NativeSpawn
 
             Check(Libc.posix_spawn_file_actions_addopen(actions, 0, strings.Add("/dev/null"), Libc.O_RDONLY, 0));
             AddOutput(actions, strings, outputs, 1, request.Stdout, "standard output");
-            if (request.Stderr.Kind == OutputKind.File && request.Stderr == request.Stdout)
+            if (request.Stderr.Kind is OutputKind.File or OutputKind.Journal && request.Stderr == request.Stdout)
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2));
             else
                 AddOutput(actions, strings, outputs, 2, request.Stderr, "standard error");
@@ -172,6 +172,12 @@ internal static unsafe class NativeSpawn
                 int file = OpenOutput(target, stream);
                 opened.Add(file);
                 Check(Libc.posix_spawn_file_actions_adddup2(actions, file, fd));
+                break;
+            case OutputKind.Journal:
+                // LOG_INFO, as systemd gives a service's output.
+                int journal = JournalStream.Open(target.Identifier ?? "outlive", 6, stream);
+                opened.Add(journal);
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, journal, fd));
                 break;
         }
     }

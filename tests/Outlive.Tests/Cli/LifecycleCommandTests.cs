@@ -142,7 +142,7 @@ public class LifecycleCommandTests
         var entry = Assert.Single(registry.Ps());
         Assert.Equal(
             ["schemaVersion", "name", "pid", "startTimeTicks", "bootId", "strategy", "unit", "command", "cwd", "stdoutPath",
-             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "childUid", "state", "exit", "currentPid", "processCount", "uptimeSeconds"],
+             "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "childUid", "journalIdentifier", "state", "exit", "currentPid", "processCount", "uptimeSeconds"],
             entry.EnumerateObject().Select(p => p.Name));
         // A setsid child is its own PID; only a unit holds a count of processes.
         Assert.Equal(entry.GetProperty("pid").GetInt32(), entry.GetProperty("currentPid").GetInt32());

@@ -62,6 +62,9 @@ internal abstract record UnitProperty(string Name)
     public static UnitProperty StandardErrorToJournal() => new StringProperty("StandardError", "journal");
 
     /// <summary>Service <c>Type=</c>; <c>exec</c> makes the start job fail when the program cannot be executed.</summary>
+    /// <summary>The SYSLOG_IDENTIFIER= of a service's journal lines (its program's name by default).</summary>
+    public static UnitProperty SyslogIdentifier(string identifier) => new StringProperty("SyslogIdentifier", identifier);
+
     public static UnitProperty ServiceType(string type) => new StringProperty("Type", type);
 
     /// <summary><c>Restart=</c>: no, on-success, on-failure, on-abnormal, on-watchdog, on-abort or always.</summary>
