@@ -24,6 +24,21 @@ public static class Launcher
     }
 
     /// <summary>
+    /// The self-update handoff, as one call: starts <paramref name="updater"/> so that it outlives this process's own unit
+    /// (in a transient scope of its own under systemd, keeping this process's namespaces such as PrivateTmp; a setsid
+    /// child without systemd, as <see cref="HandOffResult.Reason"/> says), then with <see cref="HandOff.RestartOwnUnit"/>
+    /// queues a restart of that unit without waiting for it. The updater's environment names the unit
+    /// (<c>OUTLIVE_HANDOFF_UNIT</c>, <c>OUTLIVE_HANDOFF_MANAGER</c>: system or user) and this process
+    /// (<c>OUTLIVE_HANDOFF_PID</c>). Throws as <see cref="StartAsync"/> when the updater cannot start; a restart that
+    /// systemd refuses is reported in the result (the updater runs by then).
+    /// </summary>
+    public static Task<HandOffResult> HandOffAsync(DetachedStartInfo updater, HandOff then = HandOff.None, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(updater);
+        return HandOffStart.StartAsync(updater, then, cancellationToken);
+    }
+
+    /// <summary>
     /// What would become of a child this process started now with <paramref name="strategy"/>: survives a stop,
     /// a restart, a crash of the caller's unit? The same rules as <c>outlive doctor</c>; for
     /// <see cref="EscapeStrategy.Auto"/> the verdict is for the strategy auto picks, the way <see cref="StartAsync"/> picks it.

@@ -19,12 +19,19 @@ internal static class EscapePlanner
         int pid = Environment.ProcessId;
         uint uid = Libc.getuid();
         ulong startTime = ProcStat.TryRead(pid)?.StartTimeTicks ?? 0;
-        Residence home = await Residence.ReadAsync(pid, uid, startTime, askPolkit: false, cancellationToken).ConfigureAwait(false);
+        Residence home = await ReadHomeAsync(cancellationToken).ConfigureAwait(false);
         // A session whose logout kills it, of a user who does not linger: only the system manager keeps a child, and
         // whether it will is polkit's to say, asked now so that a refusal comes before anything runs.
         if (options.Strategy == EscapeStrategy.Auto && home.Kind == ResidenceKind.Session && home.SessionKilledAtLogout && home.Lingers != true && uid != 0)
             home = await home.AskPolkitAsync(pid, startTime, cancellationToken).ConfigureAwait(false);
         return Decide(options, home);
+    }
+
+    /// <summary>Where this process lives, polkit not asked.</summary>
+    public static Task<Residence> ReadHomeAsync(CancellationToken cancellationToken = default)
+    {
+        int pid = Environment.ProcessId;
+        return Residence.ReadAsync(pid, Libc.getuid(), ProcStat.TryRead(pid)?.StartTimeTicks ?? 0, askPolkit: false, cancellationToken);
     }
 
     /// <summary>The decision itself, free of I/O.</summary>

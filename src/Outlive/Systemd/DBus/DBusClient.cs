@@ -142,6 +142,19 @@ internal sealed class DBusClient : IDisposable
     internal Task RestartUnitAsync(string unit, CancellationToken cancellationToken = default) =>
         UnitJobAsync("RestartUnit", unit, retry: false, cancellationToken);
 
+    /// <summary>
+    /// Queues a restart of <paramref name="unit"/> (mode "replace") and returns the job's path as soon as systemd
+    /// accepted it, without waiting for the job: the job lives in systemd, so the caller may be stopped by it.
+    /// Not repeated after a broken connection (a second restart could follow the first).
+    /// </summary>
+    internal Task<string> QueueRestartUnitAsync(string unit, CancellationToken cancellationToken = default)
+    {
+        UnitName.Validate(unit);
+        return OnConnectionAsync(
+            connected => CallOnceAsync(connected, "RestartUnit", unit, ReadObjectPath, c => ManagerCall(c, "RestartUnit", "ss", unit, "replace"), cancellationToken),
+            retry: false, cancellationToken);
+    }
+
     /// <summary>Sends <paramref name="signal"/> to the unit's processes; <paramref name="whom"/> is "all", "main" or "control".</summary>
     internal Task KillUnitAsync(string unit, int signal, string whom = "all", CancellationToken cancellationToken = default)
     {
