@@ -2,6 +2,9 @@
 // right after an awaited one (the pattern that used to stall on the D-Bus read loop), and prints what happened.
 //
 //   library-caller --escape auto|setsid|scope|service [--force] [--between FILE] -- PROGRAM [ARGS...]
+//   library-caller --handoff-restart -- PROGRAM [ARGS...]
+//
+// --handoff-restart hands off to PROGRAM (Launcher.HandOffAsync with HandOff.RestartOwnUnit) and prints the result.
 //
 // With --between FILE it writes FILE.ready after the first start and waits (up to 60 s) for FILE to exist before the
 // second: a test can restart dbus in between. Prints one JSON object; exit 0, or 1 with "library-caller: TYPE: MESSAGE".
@@ -11,6 +14,7 @@ using Outlive;
 
 EscapeStrategy strategy = EscapeStrategy.Auto;
 bool force = false;
+bool handOff = false;
 string? between = null;
 string[] program = [];
 for (int i = 0; i < args.Length; i++)
@@ -19,6 +23,7 @@ for (int i = 0; i < args.Length; i++)
     {
         case "--escape" when i + 1 < args.Length: strategy = Enum.Parse<EscapeStrategy>(args[++i], ignoreCase: true); break;
         case "--force": force = true; break;
+        case "--handoff-restart": handOff = true; break;
         case "--between" when i + 1 < args.Length: between = args[++i]; break;
         case "--" when i + 1 < args.Length: program = args[(i + 1)..]; i = args.Length; break;
         default:
@@ -33,6 +38,27 @@ if (program.Length == 0)
 }
 
 var start = new DetachedStartInfo { Program = program[0], Arguments = program[1..] };
+if (handOff)
+{
+    try
+    {
+        HandOffResult result = await Launcher.HandOffAsync(start, HandOff.RestartOwnUnit);
+        using var json = new Utf8JsonWriter(Console.OpenStandardOutput());
+        json.WriteStartObject();
+        Write(json, "updater", result.Updater);
+        json.WriteString("unit", result.Unit);
+        json.WriteString("restartJob", result.RestartJob);
+        json.WriteString("reason", result.Reason);
+        json.WriteEndObject();
+        json.Flush();
+        return 0;
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"library-caller: {e.GetType().Name}: {e.Message}");
+        return 1;
+    }
+}
 var escape = new EscapeOptions { Strategy = strategy, Force = force, Name = "caller" };
 try
 {
