@@ -30,11 +30,17 @@ internal static class TestHost
     }
 
     /// <summary>Waits until <paramref name="done"/> holds, up to 10 s.</summary>
-    public static async Task UntilAsync(Func<bool> done, CancellationToken cancellationToken)
+    /// <summary>Polls <paramref name="done"/> for up to 10 s; whether it came true.</summary>
+    public static async Task<bool> UntilAsync(Func<bool> done, CancellationToken cancellationToken)
     {
         DateTime deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!done() && DateTime.UtcNow < deadline)
+        while (!done())
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
             await Task.Delay(10, cancellationToken);
+        }
+        return true;
     }
 }
 

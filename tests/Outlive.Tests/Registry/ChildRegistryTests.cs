@@ -48,7 +48,7 @@ public sealed class ChildRegistryTests : IDisposable
         string[] names = [.. json.RootElement.EnumerateObject().Select(p => p.Name)];
         Assert.Equal(
             ["schemaVersion", "name", "pid", "startTimeTicks", "bootId", "strategy", "unit", "command", "cwd",
-             "stdoutPath", "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "childUid"],
+             "stdoutPath", "stderrPath", "pidFile", "startedByUid", "startedAtUtc", "manager", "stdoutFile", "stderrFile", "childUid", "journalIdentifier"],
             names);
         Assert.Equal(1, json.RootElement.GetProperty("schemaVersion").GetInt32());
         // Enums by their fixed JSON names, not by whatever ToString() gives.
