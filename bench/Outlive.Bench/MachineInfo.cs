@@ -16,6 +16,12 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Kernel, string 
     /// <summary>1-minute load average: how busy the shared machine was.</summary>
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
+    /// <summary>The 1-minute load average above which a run does not count (issue 15: benchmarks only from a quiet machine).</summary>
+    public const double QuietLoad = 0.5;
+
+    public static bool IsQuiet(string loadAverage) =>
+        double.TryParse(loadAverage, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double load) && load <= QuietLoad;
+
     private static string CommandOutput(string program, string argument)
     {
         try
