@@ -61,10 +61,16 @@ internal sealed record Residence(
     public bool SessionKilledAtLogout => Kind == ResidenceKind.Session && (LogoutPolicy?.KillsSessionsOf(UserName) ?? true);
 
     /// <summary>The kind, unit and KillMode for a placement, with no D-Bus facts (unit tests, and the start of <see cref="ReadAsync"/>).</summary>
-    public static Residence Of(bool systemdBooted, UnitPlacement? placement, KillMode? killMode, uint uid, string? userName = null) =>
-        new(KindOf(systemdBooted, placement), placement, StoppableUnit(systemdBooted, placement), killMode, uid,
-            userName ?? NameOf(uid), null, null, null, false, uid == 0 ? true : null,
+    public static Residence Of(bool systemdBooted, UnitPlacement? placement, KillMode? killMode, uint uid, string? userName = null)
+    {
+        ResidenceKind kind = KindOf(systemdBooted, placement);
+        // The name is for logind (linger, KillOnlyUsers) and messages about units: where nothing stops the process, no
+        // user database is read (nsswitch and /etc/passwd cost more than the rest of a plan there).
+        userName ??= uid == 0 ? "root" : kind is ResidenceKind.NoSystemd or ResidenceKind.NoUnit ? uid.ToString(CultureInfo.InvariantCulture) : NameOf(uid);
+        return new(kind, placement, StoppableUnit(systemdBooted, placement), killMode, uid,
+            userName, null, null, null, false, uid == 0 ? true : null,
             uid == 0 ? "root: the system manager accepts StartTransientUnit from uid 0" : "not asked");
+    }
 
     /// <summary>
     /// Reads where <paramref name="pid"/> lives: its cgroup, its unit's KillMode (one call), and for a non-root process
