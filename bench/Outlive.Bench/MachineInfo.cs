@@ -19,6 +19,19 @@ internal sealed record MachineInfo(string Cpu, int Cores, string Kernel, string 
     /// <summary>The 1-minute load average above which a run does not count (issue 15: benchmarks only from a quiet machine).</summary>
     public const double QuietLoad = 0.5;
 
+    /// <summary>The load average once it is quiet, or after <paramref name="longest"/> if it never gets there.</summary>
+    public static async Task<string> LoadAfterRestAsync(TimeSpan longest)
+    {
+        DateTime deadline = DateTime.UtcNow + longest;
+        string load = LoadAverage();
+        while (!IsQuiet(load) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            load = LoadAverage();
+        }
+        return load;
+    }
+
     public static bool IsQuiet(string loadAverage) =>
         double.TryParse(loadAverage, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double load) && load <= QuietLoad;
 
