@@ -38,48 +38,37 @@ if (program.Length == 0)
 }
 
 var start = new DetachedStartInfo { Program = program[0], Arguments = program[1..] };
-if (handOff)
+try
 {
-    try
+    using var json = new Utf8JsonWriter(Console.OpenStandardOutput());
+    json.WriteStartObject();
+    if (handOff)
     {
         HandOffResult result = await Launcher.HandOffAsync(start, HandOff.RestartOwnUnit);
-        using var json = new Utf8JsonWriter(Console.OpenStandardOutput());
-        json.WriteStartObject();
         Write(json, "updater", result.Updater);
         json.WriteString("unit", result.Unit);
         json.WriteString("restartJob", result.RestartJob);
         json.WriteString("reason", result.Reason);
-        json.WriteEndObject();
-        json.Flush();
-        return 0;
     }
-    catch (Exception e)
+    else
     {
-        Console.Error.WriteLine($"library-caller: {e.GetType().Name}: {e.Message}");
-        return 1;
+        var escape = new EscapeOptions { Strategy = strategy, Force = force, Name = "caller" };
+        LaunchedChild first = await Launcher.StartAsync(start, escape);
+        if (between is not null)
+        {
+            await File.WriteAllTextAsync(between + ".ready", "");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(between) && DateTime.UtcNow < deadline)
+                await Task.Delay(50);
+        }
+        var clock = Stopwatch.StartNew();
+        // Deliberately blocking, on the thread the await above resumed on.
+        LaunchedChild second = Launcher.StartAsync(start, escape).GetAwaiter().GetResult();
+        double blockingMs = clock.Elapsed.TotalMilliseconds;
+        Write(json, "first", first);
+        Write(json, "second", second);
+        json.WriteNumber("blockingMs", blockingMs);
     }
-}
-var escape = new EscapeOptions { Strategy = strategy, Force = force, Name = "caller" };
-try
-{
-    LaunchedChild first = await Launcher.StartAsync(start, escape);
-    if (between is not null)
-    {
-        await File.WriteAllTextAsync(between + ".ready", "");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!File.Exists(between) && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-    }
-    var clock = Stopwatch.StartNew();
-    // Deliberately blocking, on the thread the await above resumed on.
-    LaunchedChild second = Launcher.StartAsync(start, escape).GetAwaiter().GetResult();
-    double blockingMs = clock.Elapsed.TotalMilliseconds;
-
-    using var json = new Utf8JsonWriter(Console.OpenStandardOutput());
-    json.WriteStartObject();
-    Write(json, "first", first);
-    Write(json, "second", second);
-    json.WriteNumber("blockingMs", blockingMs);
     json.WriteEndObject();
     json.Flush();
     return 0;
