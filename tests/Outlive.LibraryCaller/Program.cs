@@ -40,7 +40,9 @@ if (program.Length == 0)
 var start = new DetachedStartInfo { Program = program[0], Arguments = program[1..] };
 try
 {
-    using var json = new Utf8JsonWriter(Console.OpenStandardOutput());
+    // Written to stdout only once everything worked: a failure prints its one line to stderr and nothing else.
+    var output = new System.Buffers.ArrayBufferWriter<byte>();
+    using var json = new Utf8JsonWriter(output);
     json.WriteStartObject();
     if (handOff)
     {
@@ -71,6 +73,7 @@ try
     }
     json.WriteEndObject();
     json.Flush();
+    Console.OpenStandardOutput().Write(output.WrittenSpan);
     return 0;
 }
 catch (Exception e)
