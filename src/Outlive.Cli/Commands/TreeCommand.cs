@@ -24,6 +24,7 @@ internal static class TreeCommand
             if (parse.GetValue(pid) is not null && parse.GetValue(unit) is not null)
                 throw new UsageException("tree takes --pid or --unit, not both");
             StopTarget? target = null;
+            Residence? logout = null;
             if (parse.GetValue(unit) is { } name)
             {
                 target = await StopTarget.ReadAsync(name, parse.GetValue(user) ? ManagerKind.User : ManagerKind.System, cancellationToken);
@@ -33,23 +34,31 @@ internal static class TreeCommand
                 UnitPlacement placement = UnitPlacement.TryRead(p) ?? throw new ProcessNotFoundException(p);
                 if (placement.Unit is { } owner)
                     target = await StopTarget.ReadAsync(owner, placement.Manager, cancellationToken);
+                // A session is ended by a logout, which logind may leave alone: the same model run and doctor use says which.
+                Residence home = await Residence.ReadAsync(p, Doctor.UidOf(p), 0, askPolkit: false, cancellationToken);
+                if (home.Kind == ResidenceKind.Session)
+                    logout = home;
             }
             IReadOnlyList<ProcessNode> nodes = ProcessTree.Read();
             IReadOnlySet<int> killed = target is null ? new HashSet<int>() : ProcessTree.KilledByStop(nodes, target.ControlGroup, target.KillMode, target.MainPid);
             if (parse.GetValue(json))
-                WriteJson(nodes, target, killed);
+                WriteJson(nodes, target, killed, logout);
             else
-                Console.Write(Render(nodes, target, killed));
+                Console.Write(Render(nodes, target, killed, logout));
             return ExitCodes.Ok;
         });
         return tree;
     }
 
-    internal static string Render(IReadOnlyList<ProcessNode> nodes, StopTarget? target, IReadOnlySet<int> killed)
+    internal static string Render(IReadOnlyList<ProcessNode> nodes, StopTarget? target, IReadOnlySet<int> killed, Residence? logout = null)
     {
         var o = new StringWriter(CultureInfo.InvariantCulture);
         if (target is not null)
             o.WriteLine($"'systemctl stop {target.Unit}' (KillMode={target.KillMode.ToSystemdString()}) kills the {killed.Count} process(es) marked with *");
+        if (logout is not null)
+            o.WriteLine(logout.SessionKilledAtLogout
+                ? $"a logout kills them too: logind kills what is left in {logout.Unit} ({LogoutRule(logout)})"
+                : $"a logout kills none of them: logind abandons {logout.Unit} ({LogoutRule(logout)}); only terminate-session or a stop would");
         o.WriteLine($"  {"PID",7} {"PPID",7} {"SID",7}  {"UNIT / CGROUP",-44} COMMAND");
         foreach ((ProcessNode n, int depth) in ProcessTree.DepthFirst(nodes))
         {
@@ -60,10 +69,14 @@ internal static class TreeCommand
         return Printable.Lines(o.ToString());
     }
 
-    private static void WriteJson(IReadOnlyList<ProcessNode> nodes, StopTarget? target, IReadOnlySet<int> killed)
+    private static string LogoutRule(Residence session) => session.LogoutPolicy?.Explain(session.UserName) ?? "logind's policy unknown: counted as kill";
+
+    private static void WriteJson(IReadOnlyList<ProcessNode> nodes, StopTarget? target, IReadOnlySet<int> killed, Residence? logout)
     {
         using var w = new Utf8JsonWriter(Console.OpenStandardOutput());
         w.WriteStartObject();
+        if (logout is not null)
+            w.WriteBoolean("killedAtLogout", logout.SessionKilledAtLogout);
         w.WriteString("unit", target?.Unit);
         w.WriteString("controlGroup", target?.ControlGroup);
         w.WriteString("killMode", target?.KillMode.ToSystemdString());

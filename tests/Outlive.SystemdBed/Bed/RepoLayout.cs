@@ -26,11 +26,13 @@ public static class RepoLayout
     {
         get
         {
+            string configuration = new DirectoryInfo(AppContext.BaseDirectory).Name;
             string native = Path.Combine(Artifacts, "publish", "outlive", "outlive");
-            string library = Path.Combine(Artifacts, "bin", "Outlive", new DirectoryInfo(AppContext.BaseDirectory).Name, "Outlive.dll");
-            return File.Exists(native) && File.GetLastWriteTimeUtc(native) >= File.GetLastWriteTimeUtc(library)
+            // Current when built from the library and the CLI's own code as they are now.
+            string[] sources = [Path.Combine(Artifacts, "bin", "Outlive", configuration, "Outlive.dll"), Path.Combine(Artifacts, "bin", "Outlive.Cli", configuration, "Outlive.Cli.dll")];
+            return File.Exists(native) && sources.All(source => File.GetLastWriteTimeUtc(native) >= File.GetLastWriteTimeUtc(source))
                 ? native
-                : Path.Combine(Artifacts, "bin", "Outlive.Cli", new DirectoryInfo(AppContext.BaseDirectory).Name, "outlive");
+                : Path.Combine(Artifacts, "bin", "Outlive.Cli", configuration, "outlive");
         }
     }
 

@@ -67,6 +67,15 @@ public sealed class SessionBedTests(SystemdBedFixture fixture)
         }
         WriteSection(bed);
 
+        foreach (Cell cell in cells)
+        {
+            // tree reads the same model: what a logout of this session does.
+            string tree = bed.TryReadFile($"{Dir}/{cell.User}.tree.json") ?? "";
+            Assert.True(tree.StartsWith('{'), $"{cell.User}: outlive tree said: {tree}");
+            using var json = JsonDocument.Parse(tree);
+            Assert.True(json.RootElement.TryGetProperty("killedAtLogout", out JsonElement killed), $"{cell.User}: outlive tree said: {tree[..Math.Min(400, tree.Length)]}");
+            Assert.Equal(killUserProcesses, killed.GetBoolean());
+        }
         foreach (Outcome o in outcomes)
         {
             bool lived = o.RunExit == 0 && o.Alive;
@@ -168,7 +177,9 @@ public sealed class SessionBedTests(SystemdBedFixture fixture)
     static async Task LogInRunAndLogOutAsync(SystemdBed bed, Cell cell)
     {
         string prefix = $"{Dir}/{cell.User}";
-        string script = $"{Outlive(cell)} doctor --json > {prefix}.doctor.json 2> {prefix}.doctor.err; " +
+        // systemd expands $ in a transient unit's command line: $$$$ reaches the session's shell as $$.
+        string script = $"{Outlive(cell)} tree --pid $$$$ --json > {prefix}.tree.json 2>&1; " +
+            $"{Outlive(cell)} doctor --json > {prefix}.doctor.json 2> {prefix}.doctor.err; " +
             $"{Outlive(cell)} run --json -- /bin/sleep {cell.SleepArg} > {prefix}.run.json 2> {prefix}.run.err; echo $? > {prefix}.rc";
         BedCommandResult login = await bed.RunAsync(["systemd-run", "--unit", $"login-{cell.User}", "--collect", "--wait", "su", "-l", cell.User, "-c", script], TimeSpan.FromSeconds(120));
         Assert.True(login.ExitCode == 0, $"{cell.User}: the login session failed: {login}");

@@ -20,8 +20,10 @@ internal static class Repo
     /// <summary>The JIT-built <c>outlive</c> apphost.</summary>
     internal static string JitCli => Path.Combine(Root, "artifacts", "bin", "Outlive.Cli", Configuration, "outlive");
 
-    /// <summary>Whether <see cref="NativeCli"/> exists and is no older than the built library.</summary>
-    internal static bool NativeCliIsCurrent => File.Exists(NativeCli) && File.GetLastWriteTimeUtc(NativeCli) >= File.GetLastWriteTimeUtc(Library);
+    /// <summary>Whether <see cref="NativeCli"/> exists and is no older than the built library and the built CLI's own code.</summary>
+    internal static bool NativeCliIsCurrent => File.Exists(NativeCli)
+        && File.GetLastWriteTimeUtc(NativeCli) >= File.GetLastWriteTimeUtc(Library)
+        && File.GetLastWriteTimeUtc(NativeCli) >= File.GetLastWriteTimeUtc(Path.Combine(Path.GetDirectoryName(JitCli)!, "Outlive.Cli.dll"));
 
     /// <summary>The NativeAOT <c>outlive</c>, the binary users get: scripts/test publishes it here before the tests run.</summary>
     internal static string NativeCli => Path.Combine(Root, "artifacts", "publish", "outlive", "outlive");
