@@ -17,12 +17,11 @@ internal static class ProcessTree
     public static IReadOnlyList<ProcessNode> Read()
     {
         var nodes = new List<ProcessNode>();
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        foreach (ProcStat stat in ProcStat.ReadAll())
         {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || ProcStat.TryRead(pid) is not { } stat)
-                continue;
-            string cgroup = ProcCgroup.TryRead(pid) ?? "";
-            nodes.Add(new ProcessNode(pid, stat.ParentPid, stat.SessionId, CommandLineOf(pid) ?? stat.Command, cgroup,
+            string cgroup = ProcCgroup.TryRead(stat.Pid) ?? "";
+            string command = ProcCommandLine.TryRead(stat.Pid) is { } argv ? string.Join(' ', argv) : stat.Command;
+            nodes.Add(new ProcessNode(stat.Pid, stat.ParentPid, stat.SessionId, command, cgroup,
                 cgroup.Length == 0 ? null : UnitPlacement.FromCgroupPath(cgroup).Unit));
         }
         return [.. nodes.OrderBy(n => n.Pid)];
@@ -58,18 +57,6 @@ internal static class ProcessTree
     static bool IsAtOrBelow(string cgroup, string unitCgroup) =>
         cgroup == unitCgroup || cgroup.StartsWith(unitCgroup.TrimEnd('/') + "/", StringComparison.Ordinal);
 
-    static string? CommandLineOf(int pid)
-    {
-        try
-        {
-            string text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
-            return text.Length == 0 ? null : text.TrimEnd('\0').Replace('\0', ' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <summary>The unit whose stop <c>outlive tree</c> marks: where its cgroup is, how it kills, its main process.</summary>

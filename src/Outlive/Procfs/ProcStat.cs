@@ -38,6 +38,16 @@ internal sealed record ProcStat(
         return length <= 0 ? null : Parse(Encoding.UTF8.GetString(line, (int)length));
     }
 
+    /// <summary>Every visible process, in /proc's order; processes that exit meanwhile are skipped.</summary>
+    public static IEnumerable<ProcStat> ReadAll()
+    {
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && TryRead(pid) is { } stat)
+                yield return stat;
+        }
+    }
+
     /// <summary>Parses one stat line. The command (field 2) may hold spaces and ')' so we split after its last ')'.</summary>
     public static ProcStat Parse(string line)
     {

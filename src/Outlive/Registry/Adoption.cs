@@ -43,7 +43,7 @@ internal static class Adoption
         int[] pids = withDescendants ? [pid, .. DescendantsInCgroup(pid, placement.CgroupPath)] : [pid];
         ManagerKind manager = options.Manager ?? ManagerKind.System;
         string scope = options.UnitName is { } exact ? TransientUnitStart.ExactUnitName(exact, EscapeStrategy.Scope) : UnitName.CreateTransient(name ?? stat.Command, "scope");
-        IReadOnlyList<string> command = CommandLineOf(pid) is { Count: > 0 } argv ? argv : [stat.Command];
+        IReadOnlyList<string> command = ProcCommandLine.TryRead(pid) ?? [stat.Command];
         var home = Residence.Of(true, placement, parent?.KillMode, owner);
         var plan = new EscapePlan(EscapeStrategy.Scope, EscapeStrategy.Scope, [manager], $"adopted from {unit}", home);
         IReadOnlyList<UnitProperty> extra = await TransientUnitStart.ExtraPropertiesAsync(options, plan, cancellationToken).ConfigureAwait(false);
@@ -69,14 +69,11 @@ internal static class Adoption
     static IEnumerable<int> DescendantsInCgroup(int root, string cgroup)
     {
         var children = new Dictionary<int, List<int>>();
-        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        foreach (ProcStat stat in ProcStat.ReadAll())
         {
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && ProcStat.TryRead(pid) is { } stat)
-            {
-                if (!children.TryGetValue(stat.ParentPid, out var list))
-                    children[stat.ParentPid] = list = [];
-                list.Add(pid);
-            }
+            if (!children.TryGetValue(stat.ParentPid, out var list))
+                children[stat.ParentPid] = list = [];
+            list.Add(stat.Pid);
         }
         var found = new List<int>();
         var queue = new Queue<int>([root]);
@@ -90,19 +87,6 @@ internal static class Adoption
             }
         }
         return found;
-    }
-
-    static IReadOnlyList<string>? CommandLineOf(int pid)
-    {
-        try
-        {
-            string text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cmdline");
-            return text.Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 
     static string? TryReadLink(string path)
