@@ -42,7 +42,7 @@ internal static class EscapeLauncher
         {
             IReadOnlyList<UnitProperty> extra = await TransientUnitStart.ExtraPropertiesAsync(escape, plan, cancellationToken).ConfigureAwait(false);
             (ManagerKind manager, string scope) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
-                await TransientUnitStart.ScopeAsync(systemd, unit, held, start, escape, extra, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                await TransientUnitStart.ScopeAsync(systemd, unit, [held.Pid], TransientUnitStart.Describe(start), escape, extra, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             await FaultPoint.HitAsync("unit-started", cancellationToken).ConfigureAwait(false);
             ready = new LaunchedChild(held.Pid, held.Identity, held.ExecutablePath, EscapeStrategy.Scope, manager, scope, plan.Reason);
         }

@@ -47,25 +47,30 @@ internal static partial class TransientUnitStart
     }
 
     /// <summary>
-    /// Moves the held child into a new scope <paramref name="unit"/>; returns once the start job is done. The caller
-    /// releases the child only then, so its program never runs inside the caller's unit. Like systemd-run --scope,
-    /// with the child in place of itself.
+    /// Moves <paramref name="pids"/> (a held child, or the processes <c>outlive adopt</c> rescues) into a new scope
+    /// <paramref name="unit"/>; returns once the start job is done. A held child is released only then, so its program
+    /// never runs inside the caller's unit. Like systemd-run --scope, with the child in place of itself.
     /// </summary>
     internal static async Task ScopeAsync(
-        DBusClient systemd, string unit, HeldProcess held, DetachedStartInfo info, EscapeOptions options, IReadOnlyList<UnitProperty> extra,
+        DBusClient systemd, string unit, IReadOnlyList<int> pids, string description, EscapeOptions options, IReadOnlyList<UnitProperty> extra,
         CancellationToken cancellationToken)
     {
         List<UnitProperty> properties =
         [
-            UnitProperty.Description(Describe(info)),
+            UnitProperty.Description(description),
             UnitProperty.CollectMode(CollectMode.InactiveOrFailed),
-            UnitProperty.Pids((uint)held.Pid),
+            UnitProperty.Pids([.. pids.Select(pid => (uint)pid)]),
         ];
         if (options.Slice is { } slice)
             properties.Add(UnitProperty.Slice(slice));
         properties.AddRange(extra);
         await systemd.StartTransientUnitAsync(unit, properties, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The Description= of a started child's unit: "outlive: " and its command line.</summary>
+    internal static string Describe(DetachedStartInfo info) => Describe(info.CommandText);
+
+    internal static string Describe(IEnumerable<string> command) => "outlive: " + string.Join(' ', command);
 
     /// <summary>
     /// systemd starts the program itself (Type=exec: the job is done once exec succeeded) and supervises it;
@@ -167,8 +172,6 @@ internal static partial class TransientUnitStart
         opened.Add(fd);
         return toFd(fd);
     }
-
-    private static string Describe(DetachedStartInfo info) => "outlive: " + string.Join(' ', info.CommandText);
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

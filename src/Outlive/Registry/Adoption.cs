@@ -49,18 +49,10 @@ internal static class Adoption
         IReadOnlyList<UnitProperty> extra = await TransientUnitStart.ExtraPropertiesAsync(options, plan, cancellationToken).ConfigureAwait(false);
 
         using Reservation reservation = await store.ReserveAsync(name, stat.Command, replace: false, cancellationToken).ConfigureAwait(false);
-        List<UnitProperty> properties =
-        [
-            UnitProperty.Description("outlive: adopted " + string.Join(' ', command)),
-            UnitProperty.CollectMode(CollectMode.InactiveOrFailed),
-            UnitProperty.Pids([.. pids.Select(p => (uint)p)]),
-        ];
-        if (options.Slice is { } slice)
-            properties.Add(UnitProperty.Slice(slice));
-        properties.AddRange(extra);
         // No planned unit is recorded: a start interrupted here must never stop the scope, which holds a process
         // that ran before Outlive and should go on running, registered or not.
-        await DBusClient.For(manager).StartTransientUnitAsync(scope, properties, cancellationToken).ConfigureAwait(false);
+        await TransientUnitStart.ScopeAsync(DBusClient.For(manager), scope, pids, TransientUnitStart.Describe(["adopted", .. command]), options, extra, cancellationToken)
+            .ConfigureAwait(false);
         string cwd = TryReadLink($"/proc/{id}/cwd") ?? "/";
         return reservation.Commit(new ChildLaunch(identity, EscapeStrategy.Scope, scope, command, cwd, null, null, null, manager, ChildUid: owner));
     }
