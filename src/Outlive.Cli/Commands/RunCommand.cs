@@ -22,16 +22,6 @@ internal static class RunCommand
         var umask = new Option<string?>("--umask") { Description = "The child's umask, octal (e.g. 022)." };
         var uid = new Option<string?>("--uid") { Description = "Run as this user (name or uid); needs root." };
         var gid = new Option<string?>("--gid") { Description = "Run with this primary group (name or gid); needs root." };
-        var userManager = new Option<bool>("--user") { Description = "Make the transient unit on the calling user's manager (as systemd-run --user)." };
-        var systemManager = new Option<bool>("--system") { Description = "Make the transient unit on the system manager (as systemd-run --system)." };
-        var unit = new Option<string?>("--unit", "-u") { Description = "The transient unit's exact name (the strategy's suffix is added when missing)." };
-        var description = new Option<string?>("--description") { Description = "The transient unit's Description=." };
-        var property = new Option<string[]>("--property", "-p")
-        {
-            Description = "Set a unit property NAME=VALUE (repeatable): MemoryMax, MemoryHigh, TasksMax, CPUQuota, CPUWeight, IOWeight, RuntimeMaxSec, PartOf, After, …",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var inheritLimits = new Option<bool>("--inherit-limits") { Description = "Copy the caller's unit's MemoryMax, MemoryHigh, CPUQuota, CPUWeight, TasksMax and IOWeight onto the child's unit." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print nothing when the start succeeds." };
         var escape = new Option<string>("--escape")
         {
@@ -42,7 +32,6 @@ internal static class RunCommand
         var name = new Option<string?>("--name") { Description = "The child's name in the registry, also a word in its unit's name (default: PROGRAM-XXXX)." };
         var replace = new Option<bool>("--replace") { Description = "If a running child has this --name, stop it first (SIGTERM, SIGKILL after 10s)." };
         var pidFile = new Option<string?>("--pidfile") { Description = "Write the child's PID to FILE (refused if FILE names another running process); 'outlive stop' removes it." };
-        var slice = new Option<string?>("--slice") { Description = "The slice for the transient unit." };
         var restart = new Option<string?>("--restart") { Description = "With --escape service: systemd's Restart= (no, on-failure, always)." };
         var json = new Option<bool>("--json") { Description = "Print a JSON object (pid, start time, strategy, unit, reason) instead of the PID." };
         var command = new Argument<string[]>("command") { Description = "The program and its arguments, after '--'.", Arity = ArgumentArity.OneOrMore };
@@ -50,15 +39,15 @@ internal static class RunCommand
         var run = new Command("run", "Start PROGRAM detached (new session, clean signals and fds) and print its PID.")
         {
             cwd, sameDir, env, unsetEnv, stdout, stderr, allowSpecialOutput, umask, uid, gid, escape, force, name, replace, pidFile,
-            userManager, systemManager, unit, description, property, inheritLimits, slice, restart, json, quiet, command,
+            restart, json, quiet, command,
         };
+        var unitOptions = new UnitOptions();
+        unitOptions.AddTo(run);
         run.SetAction(async (parse, cancellationToken) =>
         {
             string[] argv = parse.GetValue(command)!;
             if (argv[0].StartsWith('-'))
                 throw new UsageException($"unknown option '{argv[0]}' for run: options go before '--', the program after it");
-            if (parse.GetValue(userManager) && parse.GetValue(systemManager))
-                throw new UsageException("--user and --system name one manager each: give one of them");
             if (parse.GetValue(sameDir) && parse.GetValue(cwd) is not null)
                 throw new UsageException("--same-dir and --cwd both set the working directory: give one of them");
             if (parse.GetValue(quiet) && parse.GetValue(json))
@@ -80,18 +69,12 @@ internal static class RunCommand
                 User = parse.GetValue(uid),
                 Group = parse.GetValue(gid),
             };
-            var escapeOptions = new EscapeOptions
+            EscapeOptions escapeOptions = unitOptions.Apply(parse, new EscapeOptions
             {
                 Strategy = ParseEscape(parse.GetValue(escape)!),
                 Force = parse.GetValue(force),
-                Slice = parse.GetValue(slice),
                 Restart = parse.GetValue(restart),
-                UnitName = parse.GetValue(unit),
-                Description = parse.GetValue(description),
-                Properties = parse.GetValue(property) ?? [],
-                InheritLimits = parse.GetValue(inheritLimits),
-                Manager = parse.GetValue(userManager) ? ManagerKind.User : parse.GetValue(systemManager) ? ManagerKind.System : null,
-            };
+            });
             var registration = new RegistrationOptions(parse.GetValue(name), parse.GetValue(replace), parse.GetValue(pidFile));
             LaunchedChild child = await StateDirOption.OpenRegistry(parse).StartAsync(info, escapeOptions, registration, cancellationToken);
             if (parse.GetValue(json))
