@@ -31,7 +31,9 @@ internal static class Doctor
             {
                 DBusClient systemd = DBusClient.For(Residence.BusOf(placement, uid));
                 version = await systemd.GetVersionAsync(cancellationToken).ConfigureAwait(false);
-                if (home.Unit is { } unit)
+                // Read once: the residence has it already for a system or user unit (not for a session).
+                status = home.UnitStatus;
+                if (status is null && home.Unit is { } unit)
                     status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
             }
             catch (OutliveException e)

@@ -54,6 +54,9 @@ internal sealed record Residence(
     bool? SystemManagerAllows,
     string PermissionWhy)
 {
+    /// <summary>The unit's properties as read for <see cref="KillMode"/> (a system or user unit); null when unread.</summary>
+    public UnitStatus? UnitStatus { get; init; }
+
     /// <summary>Why logind could not be asked, when it could not (its facts are then taken at their worst).</summary>
     public string? LogindProblem { get; init; }
 
@@ -87,7 +90,10 @@ internal sealed record Residence(
             return home;
 
         if (home.Kind is ResidenceKind.SystemUnit or ResidenceKind.UserUnit)
-            home = home with { KillMode = await TryReadKillModeAsync(placement!, uid, home.Unit!, cancellationToken).ConfigureAwait(false) };
+        {
+            UnitStatus? status = await TryReadStatusAsync(placement!, uid, home.Unit!, cancellationToken).ConfigureAwait(false);
+            home = home with { KillMode = status?.KillMode, UnitStatus = status };
+        }
         if (home.Kind == ResidenceKind.Session)
         {
             string id = Logind.SessionIdOf(home.Unit)!;
@@ -167,11 +173,11 @@ internal sealed record Residence(
     static string? StoppableUnit(bool booted, UnitPlacement? placement) =>
         booted && placement?.Unit is { } unit && !(unit == "init.scope" && placement.Manager == ManagerKind.System) ? unit : null;
 
-    static async Task<KillMode?> TryReadKillModeAsync(UnitPlacement placement, uint uid, string unit, CancellationToken cancellationToken)
+    static async Task<UnitStatus?> TryReadStatusAsync(UnitPlacement placement, uint uid, string unit, CancellationToken cancellationToken)
     {
         try
         {
-            return (await DBusClient.For(BusOf(placement, uid)).TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false))?.KillMode;
+            return await DBusClient.For(BusOf(placement, uid)).TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         }
         catch (OutliveException)
         {

@@ -227,9 +227,12 @@ internal sealed class DBusClient : IDisposable
         string? type = UnitName.TypeOf(id);
         var typed = type is null
             ? []
-            : await GetAllPropertiesAsync(unitPath, "org.freedesktop.systemd1." + char.ToUpperInvariant(type[0]) + type[1..], unit, cancellationToken).ConfigureAwait(false);
+            : await GetAllPropertiesAsync(unitPath, TypeInterface(type), unit, cancellationToken).ConfigureAwait(false);
         return UnitStatus.From(common, typed);
     }
+
+    /// <summary>The interface of a unit type's own properties: service → org.freedesktop.systemd1.Service.</summary>
+    static string TypeInterface(string type) => "org.freedesktop.systemd1." + char.ToUpperInvariant(type[0]) + type[1..];
 
     /// <summary>The cgroup limits a unit lists (D-Bus names), typed as its transient properties take them.</summary>
     static readonly string[] LimitProperties = ["MemoryMax", "MemoryHigh", "CPUQuotaPerSecUSec", "CPUWeight", "TasksMax", "IOWeight"];
@@ -246,7 +249,7 @@ internal sealed class DBusClient : IDisposable
         string? type = UnitName.TypeOf(unit);
         if (type is null or "slice" or "target")
             return [];
-        var typed = await GetAllPropertiesAsync(path, "org.freedesktop.systemd1." + char.ToUpperInvariant(type[0]) + type[1..], unit, cancellationToken).ConfigureAwait(false);
+        var typed = await GetAllPropertiesAsync(path, TypeInterface(type), unit, cancellationToken).ConfigureAwait(false);
         var limits = new List<UnitProperty>();
         foreach (string name in LimitProperties)
         {
