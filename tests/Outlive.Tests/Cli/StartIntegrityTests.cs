@@ -91,6 +91,10 @@ public sealed class StartIntegrityTests : IDisposable
             Assert.Equal(137, run.ExitCode); // 128 + SIGKILL: it died right there
 
             AssertNothingRunsUnregistered($"killed at '{point}', round {round}");
+            // A held child carries the program's arguments until it reads EOF from its dead starter and exits 125: give it
+            // the moment a loaded machine takes to schedule it (seen once in twelve CI runs) before judging.
+            if (!runs)
+                Children.WaitUntil(() => RunningWithMarker().Count == 0, TimeSpan.FromSeconds(2));
             Assert.Equal(runs, RunningWithMarker().Count > 0);
             foreach (int pid in RunningWithMarker())
                 Kill(pid);
