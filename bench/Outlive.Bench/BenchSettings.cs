@@ -25,7 +25,7 @@ internal sealed record BenchSettings(
         return quick
             ? new BenchSettings(true, root, work, SpawnRounds: 40, SpawnBatch: 25,
                 ThroughputRounds: 10, ThroughputChildrenPerThread: 50, ThroughputThreads: Environment.ProcessorCount,
-                ScaleChildren: 2_000, CommandRounds: 8, CommandBatch: 5)
+                ScaleChildren: 10_000, CommandRounds: 8, CommandBatch: 5)
             : new BenchSettings(false, root, work, SpawnRounds: 200, SpawnBatch: 50,
                 ThroughputRounds: 30, ThroughputChildrenPerThread: 150, ThroughputThreads: Environment.ProcessorCount,
                 ScaleChildren: 10_000, CommandRounds: 30, CommandBatch: 10);

@@ -42,6 +42,10 @@ internal sealed unsafe class NativeBaseline
     public IReadOnlyList<double> TimeCalls(int calls) =>
         [.. Lines(Commands.RunToEnd(_executable, ["calls", Invariant(calls)])).Select(ns => ns / 1000.0)];
 
+    /// <summary>µs per run of the whole command <paramref name="argv"/> (output dropped), timed by the C program like `hyperfine -N`.</summary>
+    public IReadOnlyList<double> TimeCommand(int runs, params string[] argv) =>
+        [.. Lines(Commands.RunToEnd(_executable, ["command", Invariant(runs), .. argv])).Select(ns => ns / 1000.0)];
+
     /// <summary>Wall-clock µs per child for <paramref name="threads"/> loops of start-and-wait.</summary>
     public double MicrosecondsPerChild(int threads, int perThread) =>
         Lines(Commands.RunToEnd(_executable, ["throughput", Invariant(threads), Invariant(perThread)])).Single() / 1000.0 / (threads * perThread);

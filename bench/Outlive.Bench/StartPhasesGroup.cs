@@ -13,20 +13,19 @@ internal sealed class StartPhasesGroup : IBenchGroup
 {
     private static readonly string[] Phases =
     [
-        "working directory (Environment.CurrentDirectory)",
         "environment block (ChildEnvironment.Build)",
         "program lookup (ProgramResolver.Resolve)",
         "request: argv list",
-        "NativeSpawn.Spawn: attributes, UTF-8 marshalling of argv and environment, posix_spawn",
-        "identity (ProcessIdentity.TryCapture: /proc/PID/stat, one read into a stack buffer)",
+        "NativeSpawn.Spawn: one native block for argv and environment, shared attributes, posix_spawn",
+        "identity (CLOCK_BOOTTIME read around the spawn: no /proc read)",
         "reaper: pidfd_open + epoll_ctl",
         "sum of the phases",
-        "not in the sum: the identity read before the change (File.ReadAllText of /proc/PID/stat)",
+        "not in the sum: the identity read from /proc/PID/stat (before the change; now only when a clock tick ends during the spawn)",
     ];
 
-    internal const int IdentityRow = 5;
-    internal const int SumRow = 7;
-    internal const int IdentityBeforeRow = 8;
+    internal const int IdentityRow = 4;
+    internal const int SumRow = 6;
+    internal const int IdentityBeforeRow = 7;
 
     public string Name => "start phases";
 
@@ -58,7 +57,7 @@ internal sealed class StartPhasesGroup : IBenchGroup
         void TimeIdentityBefore(int child)
         {
             mark = Stopwatch.GetTimestamp();
-            _ = ProcStat.Parse(File.ReadAllText($"/proc/{child}/stat"));
+            _ = ProcessIdentity.TryCapture(child);
             phaseTimes[IdentityBeforeRow] = Lap();
         }
         double Lap()
@@ -69,25 +68,25 @@ internal sealed class StartPhasesGroup : IBenchGroup
             return elapsed;
         }
 
-        string workingDirectory = Environment.CurrentDirectory;
+        EnvironmentBlock environment = ChildEnvironment.Build(info, null);
         phaseTimes[0] = Lap();
-        List<byte[]> environment = ChildEnvironment.Build(info, null);
+        string executable = ProgramResolver.Resolve(info.Program, environment.Find("PATH"), null);
         phaseTimes[1] = Lap();
-        string executable = ProgramResolver.Resolve(info.Program, ChildEnvironment.Find(environment, "PATH"), workingDirectory);
-        phaseTimes[2] = Lap();
         var request = new NativeSpawn.Request(executable, [.. info.CommandText.Select(System.Text.Encoding.UTF8.GetBytes)],
             environment, null, info.StandardOutput, info.StandardError, info.PassedFds);
-        phaseTimes[3] = Lap();
+        phaseTimes[2] = Lap();
+        long before = StartTime.BootClockNow();
         int pid = NativeSpawn.Spawn(request, out _);
-        phaseTimes[4] = Lap();
+        long after = StartTime.BootClockNow();
+        phaseTimes[3] = Lap();
         if (identityBeforeFirst)
             TimeIdentityBefore(pid);
-        _ = ProcessIdentity.TryCapture(pid);
+        _ = StartTime.OfProcessMadeBetween(before, after) ?? ProcStat.TryRead(pid)?.StartTimeTicks;
         phaseTimes[IdentityRow] = Lap();
         if (!identityBeforeFirst)
             TimeIdentityBefore(pid);
         Task<ExitStatus?> exited = ChildReaper.Shared.Watch(pid);
-        phaseTimes[6] = Lap();
+        phaseTimes[5] = Lap();
         phaseTimes[SumRow] = phaseTimes[..SumRow].Sum();
         exited.Wait();
     }

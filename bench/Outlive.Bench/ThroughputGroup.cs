@@ -4,7 +4,7 @@ using Outlive.Spawn;
 namespace Outlive.Bench;
 
 /// <summary>Sustained start-and-wait of /bin/true, one loop per core: wall-clock µs per child.</summary>
-internal sealed class ThroughputGroup(NativeBaseline native) : IBenchGroup
+internal sealed class ThroughputGroup(Lazy<NativeBaseline> native) : IBenchGroup
 {
     public const string C = "C posix_spawn + waitpid (baseline)";
     public const string Outlive = "Outlive Start + Exited";
@@ -20,7 +20,7 @@ internal sealed class ThroughputGroup(NativeBaseline native) : IBenchGroup
         var dotnetInfo = new ProcessStartInfo("/bin/true") { UseShellExecute = false };
         List<CaseResult> cases = Interleaved.Run(
             [
-                new BenchCase(C, _ => [native.MicrosecondsPerChild(threads, perThread)]),
+                new BenchCase(C, _ => [native.Value.MicrosecondsPerChild(threads, perThread)]),
                 new BenchCase(Outlive, _ => [MicrosecondsPerChild(threads, perThread, () => DetachedProcess.Start(outliveInfo).Exited.Wait())]),
                 new BenchCase(DotNet, _ => [MicrosecondsPerChild(threads, perThread, () =>
                 {

@@ -9,6 +9,10 @@
  *                                     cases run warm in the long-lived runner).
  *   spawn_baseline throughput T K     T threads, each starting /bin/true and waiting for it K times
  *                                     in a row; prints the wall-clock nanoseconds for all T*K children.
+ *   spawn_baseline command N PROG ARG...
+ *                                     N runs of a whole command (stdin, stdout, stderr on /dev/null), one
+ *                                     line each: nanoseconds from posix_spawn until waitpid returned, as
+ *                                     `hyperfine -N` measures; fails if a run does not exit 0.
  *
  * Built with -DSPAWN_BASELINE_LIBRARY -shared it is instead a library whose spawn_baseline_call_ns()
  * does one timed call (and reaps it), so the runner can also time the C call inside its own process.
@@ -97,6 +101,28 @@ static void *start_and_wait_loop(void *arg)
     return NULL;
 }
 
+/* One run of argv[0] with its output dropped: nanoseconds until it was reaped; -1 if it did not exit 0. */
+static long long time_command(char **command)
+{
+    posix_spawn_file_actions_t actions;
+    pid_t pid;
+    int status;
+
+    check(posix_spawn_file_actions_init(&actions), "posix_spawn_file_actions_init");
+    check(posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0), "addopen 0");
+    check(posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0), "addopen 1");
+    check(posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0), "addopen 2");
+    long long start = now_ns();
+    check(posix_spawn(&pid, command[0], &actions, NULL, command, environ), command[0]);
+    if (waitpid(pid, &status, 0) != pid) {
+        perror("spawn_baseline: waitpid");
+        exit(1);
+    }
+    long long elapsed = now_ns() - start;
+    posix_spawn_file_actions_destroy(&actions);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? elapsed : -1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "calls") == 0) {
@@ -121,7 +147,19 @@ int main(int argc, char **argv)
         printf("%lld\n", now_ns() - start);
         return 0;
     }
-    fprintf(stderr, "usage: spawn_baseline calls N | throughput THREADS PER_THREAD\n");
+    if (argc >= 4 && strcmp(argv[1], "command") == 0) {
+        long runs = atol(argv[2]);
+        for (long i = 0; i < runs; i++) {
+            long long elapsed = time_command(argv + 3);
+            if (elapsed < 0) {
+                fprintf(stderr, "spawn_baseline: %s did not exit 0\n", argv[3]);
+                return 1;
+            }
+            printf("%lld\n", elapsed);
+        }
+        return 0;
+    }
+    fprintf(stderr, "usage: spawn_baseline calls N | throughput THREADS PER_THREAD | command N PROGRAM [ARG...]\n");
     return 2;
 }
 #endif

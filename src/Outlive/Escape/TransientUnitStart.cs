@@ -90,7 +90,7 @@ internal static partial class TransientUnitStart
             UnitProperty.ServiceType(ServiceTypeFor(features)),
             UnitProperty.ExecStart(prepared.Request.ExecutablePath, [.. prepared.Request.Argv.Select(ArgumentText)]),
             UnitProperty.WorkingDirectory(prepared.Request.WorkingDirectory ?? Environment.CurrentDirectory),
-            UnitProperty.Environment(prepared.Request.Environment.Select(CarriedAssignment).OfType<string>()),
+            UnitProperty.Environment(prepared.Request.Environment.Entries.Select(CarriedAssignment).OfType<string>()),
         ];
         // Output files are opened here, with the child's credentials (never systemd's: root would open a path the child's
         // user controls), created 0640 less the umask, and handed to systemd as fds.

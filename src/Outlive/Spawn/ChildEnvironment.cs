@@ -3,6 +3,50 @@ using System.Text;
 
 namespace Outlive.Spawn;
 
+/// <summary>
+/// A child's environment as posix_spawn takes it: "NAME=value" entries, each NUL-terminated, back to back in one
+/// array (bytes as given: an entry that is not UTF-8 stays untouched). One allocation per start, and the spawn
+/// copies it into its native block in one piece.
+/// </summary>
+internal sealed class EnvironmentBlock(byte[] bytes, int length, int count)
+{
+    internal static EnvironmentBlock Empty { get; } = new([], 0, 0);
+
+    /// <summary>The entries, each followed by its NUL; <see cref="Length"/> bytes of it are used.</summary>
+    internal byte[] Bytes { get; } = bytes;
+
+    internal int Length { get; } = length;
+
+    internal int Count { get; } = count;
+
+    /// <summary>The entries without their NULs, in order.</summary>
+    internal IEnumerable<byte[]> Entries
+    {
+        get
+        {
+            for (int start = 0; start < Length;)
+            {
+                int end = Array.IndexOf(Bytes, (byte)0, start, Length - start);
+                yield return Bytes[start..end];
+                start = end + 1;
+            }
+        }
+    }
+
+    /// <summary>The value of <paramref name="name"/>, decoded; null when unset (the last entry wins, as in getenv).</summary>
+    internal string? Find(string name)
+    {
+        byte[] start = Encoding.UTF8.GetBytes(name + "=");
+        string? value = null;
+        foreach (byte[] entry in Entries)
+        {
+            if (entry.AsSpan().StartsWith(start))
+                value = Encoding.UTF8.GetString(entry, start.Length, entry.Length - start.Length);
+        }
+        return value;
+    }
+}
+
 /// <summary>Builds the child's environment block from a <see cref="DetachedStartInfo"/>.</summary>
 internal static class ChildEnvironment
 {
@@ -23,56 +67,135 @@ internal static class ChildEnvironment
     /// <summary>Prefixes of the same kind: OnFailure=/OnSuccess= units get MONITOR_SERVICE_RESULT, MONITOR_EXIT_CODE, ….</summary>
     internal static readonly string[] SystemdServicePrefixes = ["MONITOR_"];
 
+    private static readonly HashSet<string> s_systemdVariables = new(SystemdServiceVariables, StringComparer.Ordinal);
+
     /// <summary>
-    /// The child's environment as "NAME=value" byte strings, in order: the caller's (or <see cref="DetachedStartInfo.EnvironmentBytes"/>,
-    /// untouched, not-UTF-8 entries included), less systemd's per-unit variables, HOME/USER/LOGNAME for another user,
-    /// less <see cref="DetachedStartInfo.RemoveEnvironment"/>, plus <see cref="DetachedStartInfo.SetEnvironment"/>.
+    /// The child's environment, in order: the caller's (or <see cref="DetachedStartInfo.EnvironmentBytes"/>, untouched,
+    /// not-UTF-8 entries included), less systemd's per-unit variables, less <see cref="DetachedStartInfo.RemoveEnvironment"/>,
+    /// then HOME/USER/LOGNAME for another user (unless removed) and <see cref="DetachedStartInfo.SetEnvironment"/> (a name
+    /// set is first taken out wherever it was). Entries are encoded straight into the block: no string or array per entry.
     /// </summary>
-    internal static List<byte[]> Build(DetachedStartInfo info, Interop.Libc.UserEntry? user)
+    internal static EnvironmentBlock Build(DetachedStartInfo info, Interop.Libc.UserEntry? user)
     {
-        List<byte[]> env = info.EnvironmentBytes is { } raw ? [.. raw]
-            : info.InheritEnvironment ? [.. Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().Select(e => Entry((string)e.Key, (string?)e.Value ?? ""))]
-            : [];
-        if (!info.KeepSystemdEnvironment)
-            env.RemoveAll(e => s_scrubbed.Any(start => e.AsSpan().StartsWith(start)));
+        var block = new BlockWriter();
+        var set = new List<(string Name, string Value)>(info.SetEnvironment.Count + 3);
         if (user is { } u)
-        {
-            Set(env, "HOME", u.Home);
-            Set(env, "USER", u.Name);
-            Set(env, "LOGNAME", u.Name);
-        }
-        foreach (string name in info.RemoveEnvironment)
-            Remove(env, name);
+            set.AddRange(new[] { ("HOME", u.Home), ("USER", u.Name), ("LOGNAME", u.Name) }.Where(v => !info.RemoveEnvironment.Contains(v.Item1)));
         foreach ((string name, string value) in info.SetEnvironment)
-            Set(env, name, value);
-        return env;
+        {
+            set.RemoveAll(s => s.Name == name);
+            set.Add((name, value));
+        }
+
+        if (info.EnvironmentBytes is { } raw)
+        {
+            foreach (byte[] entry in raw)
+            {
+                if (Keeps(info, set, entry))
+                    block.Add(entry);
+            }
+        }
+        else if (info.InheritEnvironment)
+        {
+            foreach (DictionaryEntry e in Environment.GetEnvironmentVariables())
+            {
+                string name = (string)e.Key;
+                if (Keeps(info, set, name))
+                    block.Add(name, (string?)e.Value ?? "");
+            }
+        }
+        foreach ((string name, string value) in set)
+            block.Add(name, value);
+        return block.ToBlock();
     }
 
-    /// <summary>The value of <paramref name="name"/> in <paramref name="env"/>, decoded; null when unset.</summary>
-    internal static string? Find(IReadOnlyList<byte[]> env, string name)
-    {
-        byte[] start = Start(name);
-        return env.LastOrDefault(e => e.AsSpan().StartsWith(start)) is { } entry ? Encoding.UTF8.GetString(entry, start.Length, entry.Length - start.Length) : null;
-    }
-
+    /// <summary>"NAME=value" as UTF-8 bytes.</summary>
     internal static byte[] Entry(string name, string value) => Encoding.UTF8.GetBytes(name + "=" + value);
 
-    private static void Set(List<byte[]> env, string name, string value)
+    private static bool Keeps(DetachedStartInfo info, List<(string Name, string Value)> set, string name)
     {
-        Remove(env, name);
-        env.Add(Entry(name, value));
+        if (!info.KeepSystemdEnvironment && IsSystemdVariable(name))
+            return false;
+        foreach (string removed in info.RemoveEnvironment)
+        {
+            if (removed == name)
+                return false;
+        }
+        foreach ((string setName, _) in set)
+        {
+            if (setName == name)
+                return false;
+        }
+        return true;
     }
 
-    private static void Remove(List<byte[]> env, string name)
+    /// <summary>The same test for an entry given as bytes: its name is what comes before the first '='.</summary>
+    private static bool Keeps(DetachedStartInfo info, List<(string Name, string Value)> set, byte[] entry)
     {
-        byte[] start = Start(name);
-        env.RemoveAll(e => e.AsSpan().StartsWith(start));
+        int equals = Array.IndexOf(entry, (byte)'=');
+        // An entry without '=' names no variable, so nothing removes it.
+        if (equals < 0)
+            return true;
+        if (!System.Text.Unicode.Utf8.IsValid(entry.AsSpan(0, equals)))
+            return true;
+        return Keeps(info, set, Encoding.UTF8.GetString(entry, 0, equals));
     }
 
-    /// <summary>How the scrubbed entries start: "NAME=" for each variable, and each prefix.</summary>
-    private static readonly byte[][] s_scrubbed =
-        [.. SystemdServiceVariables.Select(name => Encoding.ASCII.GetBytes(name + "=")), .. SystemdServicePrefixes.Select(Encoding.ASCII.GetBytes)];
+    private static bool IsSystemdVariable(string name)
+    {
+        if (s_systemdVariables.Contains(name))
+            return true;
+        foreach (string prefix in SystemdServicePrefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+                return true;
+        }
+        return false;
+    }
 
-    /// <summary>How an entry of <paramref name="name"/> starts: "NAME=", encoded once per lookup, not once per entry.</summary>
-    private static byte[] Start(string name) => Encoding.UTF8.GetBytes(name + "=");
+    /// <summary>
+    /// Appends NUL-terminated entries to this thread's scratch array, which grows as needed and is kept for the next
+    /// start; the block gets an exact copy, so a start leaves one array behind, not the scratch space.
+    /// </summary>
+    private struct BlockWriter()
+    {
+        [ThreadStatic]
+        private static byte[]? t_scratch;
+
+        private byte[] _bytes = t_scratch ??= new byte[4096];
+        private int _length;
+        private int _count;
+
+        public void Add(string name, string value)
+        {
+            int size = Encoding.UTF8.GetByteCount(name) + 1 + Encoding.UTF8.GetByteCount(value) + 1;
+            Span<byte> target = Reserve(size);
+            int written = Encoding.UTF8.GetBytes(name, target);
+            target[written++] = (byte)'=';
+            written += Encoding.UTF8.GetBytes(value, target[written..]);
+            target[written] = 0;
+        }
+
+        public void Add(byte[] entry)
+        {
+            Span<byte> target = Reserve(entry.Length + 1);
+            entry.CopyTo(target);
+            target[entry.Length] = 0;
+        }
+
+        private Span<byte> Reserve(int size)
+        {
+            if (_length + size > _bytes.Length)
+            {
+                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, _length + size));
+                t_scratch = _bytes;
+            }
+            Span<byte> target = _bytes.AsSpan(_length, size);
+            _length += size;
+            _count++;
+            return target;
+        }
+
+        public readonly EnvironmentBlock ToBlock() => new(_bytes[.._length], _length, _count);
+    }
 }

@@ -27,14 +27,14 @@ internal static class DetachedSpawn
 
     internal static Prepared Prepare(DetachedStartInfo info)
     {
-        string workingDirectory = CheckWorkingDirectory(info.WorkingDirectory);
+        string? workingDirectory = CheckWorkingDirectory(info.WorkingDirectory);
         Libc.UserEntry? user = info.User is null ? null : LookupUser(info.User);
         uint? gid = info.Group is null ? user?.Gid : LookupGroup(info.Group);
         if ((info.User ?? info.Group) is not null && !Environment.IsPrivilegedProcess)
             throw new ChildStartException($"starting as another user or group needs root: run as root or drop --user/--group", Libc.EPERM);
 
-        List<byte[]> environment = ChildEnvironment.Build(info, user);
-        string executable = ProgramResolver.Resolve(info.Program, ChildEnvironment.Find(environment, "PATH"), workingDirectory);
+        EnvironmentBlock environment = ChildEnvironment.Build(info, user);
+        string executable = ProgramResolver.Resolve(info.Program, environment.Find("PATH"), workingDirectory);
         CheckOutput(info.StandardOutput);
         CheckOutput(info.StandardError);
 
@@ -42,7 +42,7 @@ internal static class DetachedSpawn
             executable,
             [Encoding.UTF8.GetBytes(info.Program), .. info.ArgumentBytes ?? info.Arguments.Select(Encoding.UTF8.GetBytes)],
             environment,
-            info.WorkingDirectory is null ? null : workingDirectory,
+            workingDirectory,
             info.StandardOutput.IdentifiedAs(Path.GetFileName(info.Program)),
             info.StandardError.IdentifiedAs(Path.GetFileName(info.Program)),
             info.PassedFds);
@@ -52,11 +52,16 @@ internal static class DetachedSpawn
     /// <summary>Spawns <paramref name="request"/> with the prepared credentials and captures the child's identity.</summary>
     internal static (int Pid, ProcessIdentity Identity) Launch(Prepared prepared, NativeSpawn.Request request)
     {
+        long before = StartTime.BootClockNow();
         (int pid, int errno) = WithChildCredentials(prepared, () => (NativeSpawn.Spawn(request, out int error), error));
+        long after = StartTime.BootClockNow();
         if (pid < 0)
             throw FromErrno(errno, request.ExecutablePath, prepared.Info);
 
-        // Read the identity before the reaper can reap a child that exits at once: a zombie still has its stat.
+        // The clock readings around the spawn give the start time without a read of /proc, unless a tick ended in
+        // between; then read it before the reaper can reap a child that exits at once (a zombie still has its stat).
+        if (StartTime.OfProcessMadeBetween(before, after) is { } ticks)
+            return (pid, new ProcessIdentity(pid, ticks, BootId.Current));
         return (pid, ProcessIdentity.TryCapture(pid) ?? new ProcessIdentity(pid, 0, BootId.Current));
     }
 
@@ -135,10 +140,11 @@ internal static class DetachedSpawn
         }
     }
 
-    private static string CheckWorkingDirectory(string? directory)
+    /// <summary>The full path of the working directory asked for; null for this process's.</summary>
+    private static string? CheckWorkingDirectory(string? directory)
     {
         if (directory is null)
-            return Environment.CurrentDirectory;
+            return null;
         string full = Path.GetFullPath(directory);
         if (!Directory.Exists(full))
         {

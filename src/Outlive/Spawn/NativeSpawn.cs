@@ -5,13 +5,16 @@ using Outlive.Interop;
 
 namespace Outlive.Spawn;
 
-/// <summary>One posix_spawn call with Outlive's attributes; everything it allocates is freed before it returns.</summary>
+/// <summary>
+/// One posix_spawn call with Outlive's attributes. What a call allocates is freed before it returns; the attributes, and
+/// the usual child's file actions, are made once per process.
+/// </summary>
 internal static unsafe class NativeSpawn
 {
     internal sealed record Request(
         string ExecutablePath,
         IReadOnlyList<byte[]> Argv,
-        IReadOnlyList<byte[]> Environment,
+        EnvironmentBlock Environment,
         string? WorkingDirectory,
         OutputTarget Stdout,
         OutputTarget Stderr,
@@ -32,64 +35,35 @@ internal static unsafe class NativeSpawn
     internal static int Spawn(Request request, out int errno)
     {
         CheckWorkingDirectory(request.WorkingDirectory);
-        var strings = new NativeStrings();
         var outputs = new List<int>(2);
         // Copies of the passed fds above the target range, so dup2 into 3, 4, … cannot clobber a source.
         var passedCopies = new List<int>(request.PassedFds.Count);
-        byte* attr = stackalloc byte[Libc.PosixSpawnAttrSize];
-        byte* actions = stackalloc byte[Libc.PosixSpawnFileActionsSize];
-        byte* signals = stackalloc byte[Libc.SigSetSize];
-        Libc.posix_spawnattr_init(attr);
-        Libc.posix_spawn_file_actions_init(actions);
+        bool oldGlibc = ForceOldGlibcFallbacks.Value;
+        var addChdir = oldGlibc ? null : Libc.posix_spawn_file_actions_addchdir_np;
+        bool chdirInChild = request.WorkingDirectory is not null && addChdir != null;
+        byte* ownActions = null;
+        var strings = new NativeArena(ArenaSize(request, chdirInChild));
         try
         {
-            Check(Libc.posix_spawnattr_setflags(attr,
-                Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF));
-            new Span<byte>(signals, Libc.SigSetSize).Clear();
-            Check(Libc.posix_spawnattr_setsigmask(attr, signals));
-            // Signals 1..64 back to SIG_DFL. Set by hand: glibc's sigfillset leaves out its internal
-            // signals 32 and 33, which its spawn code would then set to SIG_IGN in the child.
-            *(ulong*)signals = ulong.MaxValue;
-            Check(Libc.posix_spawnattr_setsigdefault(attr, signals));
-
-            Check(Libc.posix_spawn_file_actions_addopen(actions, 0, strings.Add("/dev/null"), Libc.O_RDONLY, 0));
-            AddOutput(actions, strings, outputs, 1, request.Stdout, "standard output");
-            if (request.Stderr.Kind is OutputKind.File or OutputKind.Journal && request.Stderr == request.Stdout)
-                Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2));
-            else
-                AddOutput(actions, strings, outputs, 2, request.Stderr, "standard error");
-
-            int firstFree = FirstPassedFd + request.PassedFds.Count;
-            foreach (int fd in request.PassedFds)
+            byte* actions = !oldGlibc && IsDefault(request) ? DefaultActions : null;
+            if (actions == null)
             {
-                int copy = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, firstFree);
-                if (copy < 0)
-                {
-                    int e = Marshal.GetLastPInvokeError();
-                    throw new ChildStartException($"cannot pass fd {fd} to the child: {Libc.StrError(e)}", e);
-                }
-                passedCopies.Add(copy);
+                ownActions = (byte*)NativeMemory.Alloc(Libc.PosixSpawnFileActionsSize);
+                Libc.posix_spawn_file_actions_init(ownActions);
+                actions = ownActions;
+                AddFileActions(actions, request, outputs, passedCopies, oldGlibc);
+                if (chdirInChild)
+                    Check(addChdir(actions, strings.Add(request.WorkingDirectory!)));
             }
-            for (int i = 0; i < passedCopies.Count; i++)
-                Check(Libc.posix_spawn_file_actions_adddup2(actions, passedCopies[i], FirstPassedFd + i));
-            var addCloseFrom = ForceOldGlibcFallbacks.Value ? null : Libc.posix_spawn_file_actions_addclosefrom_np;
-            if (addCloseFrom != null)
-                Check(addCloseFrom(actions, firstFree));
-            else
-                AddCloseOfInheritableFds(actions, firstFree);
-
-            var addChdir = ForceOldGlibcFallbacks.Value ? null : Libc.posix_spawn_file_actions_addchdir_np;
-            if (request.WorkingDirectory is not null && addChdir != null)
-                Check(addChdir(actions, strings.Add(request.WorkingDirectory)));
 
             byte* path = strings.Add(request.ExecutablePath);
             byte** argv = strings.AddArray(request.Argv);
-            byte** envp = strings.AddArray(request.Environment);
+            byte** envp = strings.AddBlock(request.Environment);
             int pid;
-            if (request.WorkingDirectory is null || addChdir != null)
-                errno = Libc.posix_spawn(out pid, path, actions, attr, argv, envp);
+            if (request.WorkingDirectory is null || chdirInChild)
+                errno = Libc.posix_spawn(out pid, path, actions, Attributes, argv, envp);
             else
-                errno = SpawnFromDirectory(request.WorkingDirectory, out pid, path, actions, attr, argv, envp);
+                errno = SpawnFromDirectory(request.WorkingDirectory, out pid, path, actions, Attributes, argv, envp);
             return errno == 0 ? pid : -1;
         }
         finally
@@ -98,10 +72,118 @@ internal static unsafe class NativeSpawn
                 Libc.close(copy);
             foreach (int output in outputs)
                 Libc.close(output);
-            Libc.posix_spawn_file_actions_destroy(actions);
-            Libc.posix_spawnattr_destroy(attr);
+            if (ownActions != null)
+            {
+                Libc.posix_spawn_file_actions_destroy(ownActions);
+                NativeMemory.Free(ownActions);
+            }
             strings.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The attributes every child gets, made once per process: posix_spawn only reads them, so concurrent starts share
+    /// them. A new session, an empty signal mask, and every signal back to SIG_DFL.
+    /// </summary>
+    private static byte* Attributes => s_attributes != null ? s_attributes : MakeAttributes();
+
+    private static byte* s_attributes;
+    private static readonly Lock s_sharedLock = new();
+
+    private static byte* MakeAttributes()
+    {
+        lock (s_sharedLock)
+        {
+            if (s_attributes != null)
+                return s_attributes;
+            byte* attr = (byte*)NativeMemory.Alloc(Libc.PosixSpawnAttrSize);
+            byte* signals = stackalloc byte[Libc.SigSetSize];
+            Libc.posix_spawnattr_init(attr);
+            Check(Libc.posix_spawnattr_setflags(attr,
+                Libc.POSIX_SPAWN_SETSID | Libc.POSIX_SPAWN_SETSIGMASK | Libc.POSIX_SPAWN_SETSIGDEF));
+            new Span<byte>(signals, Libc.SigSetSize).Clear();
+            Check(Libc.posix_spawnattr_setsigmask(attr, signals));
+            // Signals 1..64 back to SIG_DFL. Set by hand: glibc's sigfillset leaves out its internal
+            // signals 32 and 33, which its spawn code would then set to SIG_IGN in the child.
+            *(ulong*)signals = ulong.MaxValue;
+            Check(Libc.posix_spawnattr_setsigdefault(attr, signals));
+            return s_attributes = attr;
+        }
+    }
+
+    /// <summary>The usual child (output to /dev/null, no fds passed, no working directory): its file actions never change.</summary>
+    private static bool IsDefault(Request request) =>
+        request.Stdout.Kind == OutputKind.Null && request.Stderr.Kind == OutputKind.Null && request.PassedFds.Count == 0 &&
+        request.WorkingDirectory is null;
+
+    /// <summary>
+    /// The usual child's file actions, made once per process (null when glibc has no addclosefrom_np): stdin, stdout
+    /// and stderr on /dev/null, every other fd closed.
+    /// </summary>
+    private static byte* DefaultActions => s_defaultActionsMade ? s_defaultActions : MakeDefaultActions();
+
+    private static byte* s_defaultActions;
+    private static volatile bool s_defaultActionsMade;
+
+    private static byte* MakeDefaultActions()
+    {
+        lock (s_sharedLock)
+        {
+            if (s_defaultActionsMade)
+                return s_defaultActions;
+            if (Libc.posix_spawn_file_actions_addclosefrom_np != null)
+            {
+                byte* actions = (byte*)NativeMemory.Alloc(Libc.PosixSpawnFileActionsSize);
+                Libc.posix_spawn_file_actions_init(actions);
+                AddFileActions(actions, new Request("", [], EnvironmentBlock.Empty, null, OutputTarget.Null, OutputTarget.Null, []), [], [], oldGlibc: false);
+                s_defaultActions = actions;
+            }
+            s_defaultActionsMade = true;
+            return s_defaultActions;
+        }
+    }
+
+    /// <summary>stdin on /dev/null, stdout and stderr as asked, the passed fds at 3, 4, …, and every other fd closed.</summary>
+    private static void AddFileActions(byte* actions, Request request, List<int> outputs, List<int> passedCopies, bool oldGlibc)
+    {
+        fixed (byte* devNull = "/dev/null\0"u8)
+            Check(Libc.posix_spawn_file_actions_addopen(actions, 0, devNull, Libc.O_RDONLY, 0));
+        AddOutput(actions, outputs, 1, request.Stdout, "standard output");
+        if (request.Stderr.Kind is OutputKind.File or OutputKind.Journal && request.Stderr == request.Stdout)
+            Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2));
+        else
+            AddOutput(actions, outputs, 2, request.Stderr, "standard error");
+
+        int firstFree = FirstPassedFd + request.PassedFds.Count;
+        foreach (int fd in request.PassedFds)
+        {
+            int copy = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, firstFree);
+            if (copy < 0)
+            {
+                int e = Marshal.GetLastPInvokeError();
+                throw new ChildStartException($"cannot pass fd {fd} to the child: {Libc.StrError(e)}", e);
+            }
+            passedCopies.Add(copy);
+        }
+        for (int i = 0; i < passedCopies.Count; i++)
+            Check(Libc.posix_spawn_file_actions_adddup2(actions, passedCopies[i], FirstPassedFd + i));
+        var addCloseFrom = oldGlibc ? null : Libc.posix_spawn_file_actions_addclosefrom_np;
+        if (addCloseFrom != null)
+            Check(addCloseFrom(actions, firstFree));
+        else
+            AddCloseOfInheritableFds(actions, firstFree);
+    }
+
+    /// <summary>Bytes the arena needs for the path, argv, the environment and the working directory, pointers included.</summary>
+    private static int ArenaSize(Request request, bool chdirInChild)
+    {
+        int size = Encoding.UTF8.GetByteCount(request.ExecutablePath) + 1;
+        foreach (byte[] arg in request.Argv)
+            size += arg.Length + 1;
+        size += request.Environment.Length;
+        if (chdirInChild)
+            size += Encoding.UTF8.GetByteCount(request.WorkingDirectory!) + 1;
+        return size + (request.Argv.Count + 1 + request.Environment.Count + 1) * sizeof(nint) + 2 * sizeof(nint);
     }
 
     /// <summary>
@@ -161,12 +243,14 @@ internal static unsafe class NativeSpawn
         return errno;
     }
 
-    private static void AddOutput(byte* actions, NativeStrings strings, List<int> opened, int fd, OutputTarget target, string stream)
+    private static void AddOutput(byte* actions, List<int> opened, int fd, OutputTarget target, string stream)
     {
         switch (target.Kind)
         {
             case OutputKind.Null:
-                Check(Libc.posix_spawn_file_actions_addopen(actions, fd, strings.Add("/dev/null"), Libc.O_WRONLY, 0));
+                // glibc copies the path into the actions, so a literal's bytes do.
+                fixed (byte* devNull = "/dev/null\0"u8)
+                    Check(Libc.posix_spawn_file_actions_addopen(actions, fd, devNull, Libc.O_WRONLY, 0));
                 break;
             case OutputKind.File:
                 int file = OpenOutput(target, stream);
@@ -234,53 +318,70 @@ internal static unsafe class NativeSpawn
             throw new ChildStartException($"preparing posix_spawn failed: {Libc.StrError(rc)}", rc);
     }
 
-    /// <summary>NUL-terminated strings (UTF-8, or bytes as given) and NULL-terminated pointer arrays in native memory.</summary>
-    private sealed class NativeStrings : IDisposable
+    /// <summary>
+    /// One native block for everything posix_spawn reads: NUL-terminated strings (UTF-8, or bytes as given) and
+    /// NULL-terminated pointer arrays, laid out one after another; freed in one piece.
+    /// </summary>
+    private struct NativeArena(int size) : IDisposable
     {
-        private readonly List<nint> _blocks = [];
+        private byte* _block = (byte*)NativeMemory.Alloc((nuint)size);
+        private readonly int _size = size;
+        private int _used;
 
         public byte* Add(string s)
         {
             int length = Encoding.UTF8.GetByteCount(s);
-            byte* block = (byte*)NativeMemory.Alloc((nuint)length + 1);
-            _blocks.Add((nint)block);
-            Encoding.UTF8.GetBytes(s, new Span<byte>(block, length));
-            block[length] = 0;
-            return block;
+            byte* target = Take(length + 1, 1);
+            Encoding.UTF8.GetBytes(s, new Span<byte>(target, length));
+            target[length] = 0;
+            return target;
         }
 
-        public byte* Add(byte[] bytes)
-        {
-            byte* block = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-            _blocks.Add((nint)block);
-            bytes.CopyTo(new Span<byte>(block, bytes.Length));
-            block[bytes.Length] = 0;
-            return block;
-        }
-
-        /// <summary>NUL-terminated copies of <paramref name="items"/> (argv, or "NAME=value" environment entries), bytes as given.</summary>
+        /// <summary>NUL-terminated copies of <paramref name="items"/>, bytes as given, and the NULL-terminated array of them.</summary>
         public byte** AddArray(IReadOnlyList<byte[]> items)
         {
-            byte** array = AddPointerArray(items.Count);
+            byte** array = (byte**)Take((items.Count + 1) * sizeof(nint), sizeof(nint));
             for (int i = 0; i < items.Count; i++)
-                array[i] = Add(items[i]);
+            {
+                byte* copy = Take(items[i].Length + 1, 1);
+                items[i].CopyTo(new Span<byte>(copy, items[i].Length));
+                copy[items[i].Length] = 0;
+                array[i] = copy;
+            }
+            array[items.Count] = null;
             return array;
         }
 
-        /// <summary>count + 1 pointers, the last one NULL.</summary>
-        private byte** AddPointerArray(int count)
+        /// <summary>The block's entries copied in one piece (they are NUL-terminated already), and the array of them.</summary>
+        public byte** AddBlock(EnvironmentBlock block)
         {
-            byte** array = (byte**)NativeMemory.Alloc((nuint)(count + 1), (nuint)sizeof(nint));
-            _blocks.Add((nint)array);
-            array[count] = null;
+            byte** array = (byte**)Take((block.Count + 1) * sizeof(nint), sizeof(nint));
+            byte* entries = Take(block.Length, 1);
+            ReadOnlySpan<byte> source = block.Bytes.AsSpan(0, block.Length);
+            source.CopyTo(new Span<byte>(entries, block.Length));
+            int offset = 0;
+            for (int i = 0; i < block.Count; i++)
+            {
+                array[i] = entries + offset;
+                offset += source[offset..].IndexOf((byte)0) + 1;
+            }
+            array[block.Count] = null;
             return array;
+        }
+
+        private byte* Take(int bytes, int alignment)
+        {
+            int start = (_used + alignment - 1) & ~(alignment - 1);
+            if (start + bytes > _size)
+                throw new InvalidOperationException("native arena sized too small");
+            _used = start + bytes;
+            return _block + start;
         }
 
         public void Dispose()
         {
-            foreach (nint block in _blocks)
-                NativeMemory.Free((void*)block);
-            _blocks.Clear();
+            NativeMemory.Free(_block);
+            _block = null;
         }
     }
 }

@@ -7,14 +7,15 @@ internal static class ProgramResolver
 {
     internal const string DefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
-    internal static string Resolve(string program, string? pathVariable, string workingDirectory)
+    /// <param name="workingDirectory">Null: this process's, asked for only when a relative name needs it.</param>
+    internal static string Resolve(string program, string? pathVariable, string? workingDirectory)
     {
         if (program.Length == 0)
             throw new ProgramNotFoundException("program name is empty: give a program to run after '--'", Libc.ENOENT, program);
 
         if (program.Contains('/'))
         {
-            string full = Path.GetFullPath(program, workingDirectory);
+            string full = FullPath(program, workingDirectory);
             return Check(full) switch
             {
                 Candidate.Runnable => full,
@@ -27,7 +28,8 @@ internal static class ProgramResolver
         foreach (string dir in (pathVariable ?? DefaultPath).Split(':'))
         {
             // An empty PATH entry means the working directory, as in execvp.
-            string candidate = Path.Combine(dir.Length == 0 ? workingDirectory : Path.GetFullPath(dir, workingDirectory), program);
+            string candidate = Path.Combine(
+                dir.Length == 0 ? workingDirectory ?? Environment.CurrentDirectory : FullPath(dir, workingDirectory), program);
             switch (Check(candidate))
             {
                 case Candidate.Runnable:
@@ -43,6 +45,10 @@ internal static class ProgramResolver
             $"program not found: '{program}' is not on PATH ({pathVariable ?? DefaultPath}): give its full path or fix PATH",
             Libc.ENOENT, program);
     }
+
+    /// <summary>An absolute path needs no working directory (getcwd is a system call).</summary>
+    private static string FullPath(string path, string? workingDirectory) =>
+        Path.IsPathRooted(path) ? Path.GetFullPath(path) : Path.GetFullPath(path, workingDirectory ?? Environment.CurrentDirectory);
 
     private static ProgramNotExecutableException NotExecutable(string path) =>
         new($"program not executable: {path}: run 'chmod +x {path}' or pick another file", Libc.EACCES, path);

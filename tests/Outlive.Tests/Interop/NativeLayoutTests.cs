@@ -34,6 +34,7 @@ public class NativeLayoutTests
         #include <sys/stat.h>
         #include <sys/syscall.h>
         #include <sys/wait.h>
+        #include <time.h>
 
         #define SIZE(type, name) printf("sizeof.%s %zu\n", name, sizeof(type))
         #define OFFSET(type, name, field) printf("%s.%s %zu\n", name, #field, offsetof(type, field))
@@ -45,6 +46,7 @@ public class NativeLayoutTests
             VALUE(O_NONBLOCK); VALUE(O_NOCTTY); VALUE(O_CLOEXEC); VALUE(O_NOFOLLOW);
             VALUE(AT_FDCWD); VALUE(AT_SYMLINK_NOFOLLOW); VALUE(AT_EMPTY_PATH);
             VALUE(F_DUPFD_CLOEXEC); VALUE(F_ADD_SEALS); VALUE(MFD_CLOEXEC); VALUE(MFD_ALLOW_SEALING); VALUE(EPOLL_CLOEXEC);
+            VALUE(CLOCK_BOOTTIME);
             VALUE(P_PID); VALUE(P_PIDFD); VALUE(WNOHANG); VALUE(WEXITED); VALUE(CLD_EXITED);
             VALUE(SYS_setgroups); VALUE(SYS_setresgid); VALUE(SYS_setresuid); VALUE(SYS_pidfd_open); VALUE(SYS_pidfd_send_signal);
 
@@ -64,6 +66,10 @@ public class NativeLayoutTests
             OFFSET(struct statx, "statx", stx_size);
             OFFSET(struct statx, "statx", stx_dev_major);
             OFFSET(struct statx, "statx", stx_dev_minor);
+
+            SIZE(struct timespec, "timespec");
+            OFFSET(struct timespec, "timespec", tv_sec);
+            OFFSET(struct timespec, "timespec", tv_nsec);
 
             SIZE(siginfo_t, "siginfo_t");
             OFFSET(siginfo_t, "siginfo_t", si_signo);
@@ -110,6 +116,7 @@ public class NativeLayoutTests
             ("AT_FDCWD", Libc.AT_FDCWD), ("AT_SYMLINK_NOFOLLOW", Libc.AT_SYMLINK_NOFOLLOW), ("AT_EMPTY_PATH", Libc.AT_EMPTY_PATH),
             ("F_DUPFD_CLOEXEC", Libc.F_DUPFD_CLOEXEC), ("F_ADD_SEALS", Libc.F_ADD_SEALS), ("MFD_CLOEXEC", Libc.MFD_CLOEXEC),
             ("MFD_ALLOW_SEALING", Libc.MFD_ALLOW_SEALING), ("EPOLL_CLOEXEC", Libc.EPOLL_CLOEXEC),
+            ("CLOCK_BOOTTIME", Libc.CLOCK_BOOTTIME),
             ("P_PID", Libc.P_PID), ("P_PIDFD", Libc.P_PIDFD), ("WNOHANG", Libc.WNOHANG), ("WEXITED", Libc.WEXITED), ("CLD_EXITED", Libc.CLD_EXITED),
             ("SYS_setgroups", credentialSyscalls.Setgroups), ("SYS_setresgid", credentialSyscalls.Setresgid),
             ("SYS_setresuid", credentialSyscalls.Setresuid), ("SYS_pidfd_open", Libc.SysPidfdOpen), ("SYS_pidfd_send_signal", Libc.SysPidfdSendSignal),
@@ -132,6 +139,10 @@ public class NativeLayoutTests
             ("stx_uid", nameof(Libc.Statx.Uid)), ("stx_gid", nameof(Libc.Statx.Gid)), ("stx_mode", nameof(Libc.Statx.Mode)),
             ("stx_ino", nameof(Libc.Statx.Inode)), ("stx_size", nameof(Libc.Statx.Size)),
             ("stx_dev_major", nameof(Libc.Statx.DevMajor)), ("stx_dev_minor", nameof(Libc.Statx.DevMinor))))
+            yield return entry;
+
+        foreach (var entry in Struct<Libc.TimeSpec>("timespec",
+            ("tv_sec", nameof(Libc.TimeSpec.Seconds)), ("tv_nsec", nameof(Libc.TimeSpec.Nanoseconds))))
             yield return entry;
 
         foreach (var entry in Struct<Libc.SigInfo>("siginfo_t",
