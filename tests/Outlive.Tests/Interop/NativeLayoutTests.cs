@@ -35,6 +35,7 @@ public class NativeLayoutTests
         #include <sys/syscall.h>
         #include <sys/wait.h>
         #include <time.h>
+        #include <unistd.h>
 
         #define SIZE(type, name) printf("sizeof.%s %zu\n", name, sizeof(type))
         #define OFFSET(type, name, field) printf("%s.%s %zu\n", name, #field, offsetof(type, field))
@@ -46,7 +47,7 @@ public class NativeLayoutTests
             VALUE(O_NONBLOCK); VALUE(O_NOCTTY); VALUE(O_CLOEXEC); VALUE(O_NOFOLLOW);
             VALUE(AT_FDCWD); VALUE(AT_SYMLINK_NOFOLLOW); VALUE(AT_EMPTY_PATH);
             VALUE(F_DUPFD_CLOEXEC); VALUE(F_ADD_SEALS); VALUE(MFD_CLOEXEC); VALUE(MFD_ALLOW_SEALING); VALUE(EPOLL_CLOEXEC);
-            VALUE(CLOCK_BOOTTIME);
+            VALUE(CLOCK_BOOTTIME); VALUE(_SC_CLK_TCK);
             VALUE(P_PID); VALUE(P_PIDFD); VALUE(WNOHANG); VALUE(WEXITED); VALUE(CLD_EXITED);
             VALUE(SYS_setgroups); VALUE(SYS_setresgid); VALUE(SYS_setresuid); VALUE(SYS_pidfd_open); VALUE(SYS_pidfd_send_signal);
 
@@ -116,7 +117,7 @@ public class NativeLayoutTests
             ("AT_FDCWD", Libc.AT_FDCWD), ("AT_SYMLINK_NOFOLLOW", Libc.AT_SYMLINK_NOFOLLOW), ("AT_EMPTY_PATH", Libc.AT_EMPTY_PATH),
             ("F_DUPFD_CLOEXEC", Libc.F_DUPFD_CLOEXEC), ("F_ADD_SEALS", Libc.F_ADD_SEALS), ("MFD_CLOEXEC", Libc.MFD_CLOEXEC),
             ("MFD_ALLOW_SEALING", Libc.MFD_ALLOW_SEALING), ("EPOLL_CLOEXEC", Libc.EPOLL_CLOEXEC),
-            ("CLOCK_BOOTTIME", Libc.CLOCK_BOOTTIME),
+            ("CLOCK_BOOTTIME", Libc.CLOCK_BOOTTIME), ("_SC_CLK_TCK", Libc._SC_CLK_TCK),
             ("P_PID", Libc.P_PID), ("P_PIDFD", Libc.P_PIDFD), ("WNOHANG", Libc.WNOHANG), ("WEXITED", Libc.WEXITED), ("CLD_EXITED", Libc.CLD_EXITED),
             ("SYS_setgroups", credentialSyscalls.Setgroups), ("SYS_setresgid", credentialSyscalls.Setresgid),
             ("SYS_setresuid", credentialSyscalls.Setresuid), ("SYS_pidfd_open", Libc.SysPidfdOpen), ("SYS_pidfd_send_signal", Libc.SysPidfdSendSignal),
