@@ -127,8 +127,22 @@ public sealed class ChildRegistry
     internal Task<(IReadOnlyList<RegisteredChild> Children, IReadOnlyList<RegistryProblem> Problems)> ListWithProblemsAsync(CancellationToken cancellationToken) =>
         GuardAsync<(IReadOnlyList<RegisteredChild>, IReadOnlyList<RegistryProblem>)>(async () =>
         {
-            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
-            RegistryListing listing = _store.List();
+            // One pass over the state dir serves both, unless resolving interrupted starts changed it.
+            StateDirScan? scan = _store.Scan();
+            RegistryListing listing;
+            try
+            {
+                if (await InterruptedStarts.ResolveAsync(_store, cancellationToken, scan).ConfigureAwait(false))
+                {
+                    scan?.Dispose();
+                    scan = _store.Scan();
+                }
+                listing = _store.List(scan);
+            }
+            finally
+            {
+                scan?.Dispose();
+            }
             ChildState[] states = await _store.GetStatesAsync(listing.Entries, cancellationToken).ConfigureAwait(false);
             RegisteredChild[] children = await Task.WhenAll(listing.Entries.Select((e, i) => WithExitAsync(e, states[i], cancellationToken))).ConfigureAwait(false);
             return (children, listing.Problems);

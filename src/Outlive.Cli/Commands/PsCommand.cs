@@ -32,7 +32,9 @@ internal static class PsCommand
             }
             else
             {
-                Console.Out.Write(Table(rows, now, withExited));
+                // One write: Console.Out would pass a table of thousands of rows to the kernel 256 bytes at a time.
+                using Stream stdout = Console.OpenStandardOutput();
+                stdout.Write(Encoding.UTF8.GetBytes(Table(rows, now, withExited)));
             }
             return ExitCodes.Ok;
         });

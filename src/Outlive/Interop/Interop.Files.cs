@@ -55,6 +55,18 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int open(string path, int flags, uint mode);
 
+    /// <summary>open(2) relative to a directory descriptor: a registry listing resolves each entry's name in one step.</summary>
+    [LibraryImport(Name, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int openat(int dirFd, string path, int flags, uint mode);
+
+    /// <summary>open(2) of a NUL-terminated UTF-8 path the caller built (no string for a path used once).</summary>
+    [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
+    internal static unsafe partial int open(byte* path, int flags, uint mode);
+
+    /// <summary>glibc ≥ 2.30: a directory's entries (struct linux_dirent64, the same on every architecture) into the buffer.</summary>
+    [LibraryImport(Name, EntryPoint = "getdents64", SetLastError = true)]
+    internal static unsafe partial nint getdents64(int fd, byte* buffer, nuint count);
+
     [LibraryImport(Name, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mkdir(string path, uint mode);
 
