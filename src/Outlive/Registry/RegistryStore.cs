@@ -171,11 +171,11 @@ internal sealed partial class RegistryStore
         if (names.Count < ParallelFrom)
         {
             for (int i = 0; i < names.Count; i++)
-                read[i] = ReadEntry(dirFd, names[i], Path.Join(StateDir, names[i]));
+                read[i] = ReadEntry(dirFd, names[i], StateDir);
         }
         else
         {
-            Parallel.For(0, names.Count, i => read[i] = ReadEntry(dirFd, names[i], Path.Join(StateDir, names[i])));
+            Parallel.For(0, names.Count, i => read[i] = ReadEntry(dirFd, names[i], StateDir));
         }
         foreach (var (entry, problem) in read)
         {
@@ -501,14 +501,15 @@ internal sealed partial class RegistryStore
         return prefix.Length == 0 ? "child" : prefix.ToString();
     }
 
-    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(string path) => ReadEntry(Libc.AT_FDCWD, path, path);
+    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(string path) => ReadEntry(Libc.AT_FDCWD, path, null);
 
-    /// <param name="dirFd">The descriptor of the dir <paramref name="name"/> is in, or AT_FDCWD when it is the full path.</param>
+    /// <param name="dirFd">The descriptor of <paramref name="directory"/>, or AT_FDCWD when <paramref name="name"/> is the full path.</param>
     /// <param name="name">What to open relative to <paramref name="dirFd"/>.</param>
-    /// <param name="path">The file's full path, for problems.</param>
-    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(int dirFd, string name, string path)
+    /// <param name="directory">The dir's path, for problems (a path is made only for a problem).</param>
+    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(int dirFd, string name, string? directory)
     {
-        RegistryProblem Problem(string reason) => new(path, reason);
+        string PathOf() => directory is null ? name : Path.Join(directory, name);
+        RegistryProblem Problem(string reason) => new(PathOf(), reason);
         // O_NONBLOCK: a FIFO planted here must not hang us.
         int fd = SecureFiles.TryOpenAt(dirFd, name, Libc.O_RDONLY | Libc.O_NONBLOCK, out int errno);
         if (fd < 0)
@@ -523,7 +524,8 @@ internal sealed partial class RegistryStore
         RegistryEntry? entry;
         try
         {
-            var stat = SecureFiles.Stat(fd, path);
+            if (Libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var stat) != 0)
+                throw SecureFiles.Failure(PathOf(), "stat", Marshal.GetLastPInvokeError());
             if (stat.FileType != Libc.S_IFREG)
                 return (null, Problem("is not a regular file; remove it"));
             if (stat.Uid != _uid)
@@ -544,12 +546,12 @@ internal sealed partial class RegistryStore
         {
             Libc.close(fd);
         }
-        string storedAs = Path.GetFileName(path)[..^EntrySuffix.Length];
         if (entry is null)
             return (null, Problem("holds JSON null; remove it"));
         if (entry.SchemaVersion != RegistryEntry.CurrentSchemaVersion)
             return (null, Problem($"has schema version {entry.SchemaVersion}; this Outlive reads {RegistryEntry.CurrentSchemaVersion}"));
-        if (entry.Name != storedAs)
+        ReadOnlySpan<char> storedAs = Path.GetFileName(name.AsSpan())[..^EntrySuffix.Length];
+        if (!storedAs.SequenceEqual(entry.Name))
             return (null, Problem($"names '{entry.Name}' but is stored as '{storedAs}'; remove it"));
         if (entry.Pid <= 0)
             return (null, Problem($"has pid {entry.Pid}; remove it"));

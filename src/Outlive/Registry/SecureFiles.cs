@@ -6,7 +6,7 @@ namespace Outlive.Registry;
 
 /// <summary>
 /// File operations that never follow a symlink planted in a shared directory and never expose a
-/// half-written file: opens use O_NOFOLLOW, writes go to a temp file that is fsynced then renamed.
+/// half-written file: opens use O_NOFOLLOW, writes go to a complete temp file that is then renamed.
 /// </summary>
 internal static class SecureFiles
 {
@@ -121,10 +121,15 @@ internal static class SecureFiles
         return total;
     }
 
-    /// <summary>Replaces <paramref name="path"/> in one rename: readers see the old file or the complete new one.</summary>
+    /// <summary>
+    /// Replaces the registry file <paramref name="path"/> in one rename: readers see the old file or the complete new one.
+    /// Not fsynced: the registry describes processes of this boot only, all dead after a power loss, so the half-millisecond
+    /// or so an fsync costs on disk buys nothing. What a power loss can leave (an empty or cut entry) reads as a corrupted
+    /// entry, reported and skipped; an unreadable reservation counts as stale.
+    /// </summary>
     internal static void WriteAtomically(string path, ReadOnlySpan<byte> content, uint mode)
     {
-        using var pending = PendingFile.Create(path, content, mode, locked: false);
+        using var pending = PendingFile.Create(path, content, mode, locked: false, durable: false);
         pending.Replace();
     }
 
@@ -153,7 +158,7 @@ internal static class SecureFiles
         : new OutliveIOException($"cannot {operation} {path}: {Libc.StrError(errno)}");
 }
 
-/// <summary>A complete, fsynced temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>
+/// <summary>A complete temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>
 internal sealed class PendingFile : IDisposable
 {
     private readonly SafeFileHandle _file;
@@ -168,7 +173,8 @@ internal sealed class PendingFile : IDisposable
     /// <param name="content">The whole file.</param>
     /// <param name="mode">Exact permission bits (the umask does not apply).</param>
     /// <param name="locked">Hold an exclusive flock on the file until disposed, so lock-taking readers wait for us.</param>
-    internal static PendingFile Create(string target, ReadOnlySpan<byte> content, uint mode, bool locked)
+    /// <param name="durable">fsync the content before it can be placed, so the file survives a power loss whole.</param>
+    internal static PendingFile Create(string target, ReadOnlySpan<byte> content, uint mode, bool locked, bool durable)
     {
         string temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{SecureFiles.RandomHex(4)}.tmp");
         var file = SecureFiles.Open(temp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL, mode);
@@ -182,7 +188,7 @@ internal sealed class PendingFile : IDisposable
             if (Libc.fchmod(fd, mode) != 0)
                 throw SecureFiles.Failure(temp, "chmod", Marshal.GetLastPInvokeError());
             RandomAccess.Write(file, content, 0);
-            if (Libc.fsync(fd) != 0)
+            if (durable && Libc.fsync(fd) != 0)
                 throw SecureFiles.Failure(temp, "fsync", Marshal.GetLastPInvokeError());
             return pending;
         }

@@ -189,6 +189,27 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.All(reasons.Values, r => Assert.DoesNotContain('\n', r));
     }
 
+    /// <summary>Registry files are not fsynced (they describe this boot only): a power loss may leave them empty or cut.</summary>
+    [Theory(Timeout = 120_000)]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task An_entry_or_reservation_a_power_loss_left_empty_or_cut_is_reported_or_stale_never_a_crash(int halves)
+    {
+        var registry = _dir.Registry();
+        await registry.RegisterAsync("good", _child.Identity);
+        string good = File.ReadAllText(Path.Combine(_dir.StateDir, "good.json"));
+        File.WriteAllText(Path.Combine(_dir.StateDir, "cut.json"), good.Replace("\"good\"", "\"cut\"")[..(good.Length * halves / 4)]);
+        File.WriteAllText(Path.Combine(_dir.StateDir, "held.reservation"), "{\"pid\": 1"[..(halves * 2)]);
+
+        Assert.Contains("not a valid entry", Assert.Single(registry.List().Problems).Reason);
+        var status = await Assert.ThrowsAsync<ChildNotFoundException>(() => registry.FindAsync("cut", Ct));
+        Assert.Contains("not a valid entry", status.Message);
+        var run = await Assert.ThrowsAsync<ConflictException>(() => registry.ReserveAsync("cut", "sleep", replace: false, Ct));
+        Assert.Contains("remove it", run.Message);
+        using var reservation = await registry.ReserveAsync("held", "sleep", replace: false, Ct);
+        Assert.Equal("held", reservation.Name);
+    }
+
     [Fact(Timeout = 120_000)]
     public async Task An_entry_file_owned_by_another_user_is_reported_and_skipped()
     {
