@@ -112,7 +112,9 @@ public sealed class ChildRegistry
     public Task<IReadOnlyList<RegisteredChild>> PruneAsync(CancellationToken cancellationToken = default) =>
         GuardAsync<IReadOnlyList<RegisteredChild>>(async () =>
         {
-            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
+            // Every reservation, not only the marked ones: prune also finishes what an earlier version left.
+            using (StateDirScan? scan = _store.Scan())
+                await InterruptedStarts.ResolveAsync(_store, cancellationToken, scan).ConfigureAwait(false);
             IReadOnlyList<RegistryEntry> pruned = await _store.PruneAsync(cancellationToken).ConfigureAwait(false);
             var children = new List<RegisteredChild>(pruned.Count);
             foreach (RegistryEntry entry in pruned)

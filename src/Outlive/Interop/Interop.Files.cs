@@ -67,6 +67,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "getdents64", SetLastError = true)]
     internal static unsafe partial nint getdents64(int fd, byte* buffer, nuint count);
 
+    [LibraryImport(Name, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int unlink(string path);
+
     [LibraryImport(Name, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mkdir(string path, uint mode);
 

@@ -374,26 +374,76 @@ internal sealed partial class RegistryStore
         string path = ReservationPath(name);
         if (ReadReservation(path) is not { } record || record.Token != token)
             throw new ConflictException($"the reservation of '{name}' in {StateDir} was taken away while the child started; nothing started");
+        // The marker first: a planned reservation is never without one (a marker without one is tidied away).
+        MarkPlannedLocked(name);
         SecureFiles.WriteAtomically(path,
             JsonSerializer.SerializeToUtf8Bytes(record with { Planned = planned }, ReservationJsonContext.Default.ReservationRecord),
             SecureFiles.OwnerReadWrite);
     }
 
-    /// <summary>Reservations whose holder died: starts that were interrupted, to be finished or undone, then dropped.</summary>
-    /// <param name="scan">The state dir as just scanned; null to scan it now.</param>
+    /// <summary>
+    /// Reservations whose holder died: starts that were interrupted, to be finished or undone, then dropped. Those that
+    /// named a unit are all there is to finish or undo; the rest is tidied when their name is taken again or by prune.
+    /// </summary>
+    /// <param name="scan">
+    /// The state dir as just scanned (ps, prune): every reservation in it, also one an earlier version planned without a
+    /// marker. Null (run, status, stop): only the planned ones, found by their markers without reading the whole state dir.
+    /// </param>
     internal IReadOnlyList<(string Name, ReservationRecord Record)> InterruptedStarts(StateDirScan? scan = null)
     {
-        using StateDirScan? own = scan is null ? Scan() : null;
-        scan ??= own;
-        if (scan is null)
-            return [];
-        var interrupted = new List<(string, ReservationRecord)>();
-        foreach (string file in scan.ReservationFiles)
+        List<string>? names = scan is null ? PlannedNames() : [.. scan.ReservationFiles.Select(f => f[..^ReservationSuffix.Length])];
+        if (names is null)
         {
-            if (ReadReservation(Path.Join(StateDir, file)) is { } record && !record.Holder.IsAlive())
-                interrupted.Add((file[..^ReservationSuffix.Length], record));
+            using StateDirScan? full = Scan();
+            return full is null ? [] : InterruptedStarts(full);
+        }
+        var interrupted = new List<(string, ReservationRecord)>();
+        foreach (string name in names)
+        {
+            if (ReadReservation(ReservationPath(name)) is { } record)
+            {
+                if (!record.Holder.IsAlive())
+                    interrupted.Add((name, record));
+            }
+            else if (scan is null && !File.Exists(ReservationPath(name)))
+            {
+                // Its start ended between marking and planning, or before this marker was removed: drop the marker.
+                using var dirLock = LockStateDir();
+                if (!File.Exists(ReservationPath(name)))
+                    SecureFiles.DeleteIfPresent(PlannedMarkerPath(name));
+            }
         }
         return interrupted;
+    }
+
+    /// <summary>
+    /// The names marked in <c>STATE_DIR/.planned</c>: one empty file per reservation that names a transient unit, made
+    /// before the reservation does and removed after it is gone. Empty without that dir; null when the state dir is
+    /// missing or <c>.planned</c> is anything but our own private dir (then the caller reads the whole state dir).
+    /// </summary>
+    private List<string>? PlannedNames()
+    {
+        if (!CheckStateDir(create: false))
+            return null;
+        if (SecureFiles.LStat(PlannedMarkerDir) is not { } stat)
+            return [];
+        if (stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+            return null;
+        var names = new List<string>();
+        using var dir = SecureFiles.Open(PlannedMarkerDir, Libc.O_RDONLY | Libc.O_NONBLOCK, 0);
+        SecureFiles.ReadDirectory(dir, PlannedMarkerDir, ""u8, names, ""u8, names);
+        names.RemoveAll(name => !IsValidName(name));
+        return names;
+    }
+
+    /// <summary>Under the lock: marks <paramref name="name"/>'s reservation as one about to name a unit (see <see cref="PlannedNames"/>).</summary>
+    private void MarkPlannedLocked(string name)
+    {
+        if (Libc.mkdir(PlannedMarkerDir, SecureFiles.OwnerOnlyDirectory) != 0 && Marshal.GetLastPInvokeError() != Libc.EEXIST)
+            throw SecureFiles.Failure(PlannedMarkerDir, "create", Marshal.GetLastPInvokeError());
+        if (SecureFiles.LStat(PlannedMarkerDir) is not { } stat || stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+            throw new PermissionDeniedException($"{PlannedMarkerDir} is not a private directory of yours; remove it");
+        using var marker = SecureFiles.Open(PlannedMarkerPath(name), Libc.O_WRONLY | Libc.O_CREAT, SecureFiles.OwnerReadWrite);
     }
 
     /// <summary>What <see cref="CommitInterrupted"/> did.</summary>
@@ -441,7 +491,10 @@ internal sealed partial class RegistryStore
     {
         string path = ReservationPath(name);
         if (ReadReservation(path)?.Token == token)
+        {
             File.Delete(path);
+            SecureFiles.DeleteIfPresent(PlannedMarkerPath(name));
+        }
     }
 
     /// <summary>Under the lock: the live entry <paramref name="name"/> would replace (null when the name is free).</summary>
@@ -654,6 +707,10 @@ internal sealed partial class RegistryStore
     private string EntryPath(string name) => Path.Combine(StateDir, name + EntrySuffix);
 
     private string ReservationPath(string name) => Path.Combine(StateDir, name + ReservationSuffix);
+
+    private string PlannedMarkerDir => Path.Combine(StateDir, ".planned");
+
+    private string PlannedMarkerPath(string name) => Path.Combine(StateDir, ".planned", name);
 }
 
 /// <summary>The names in a state dir from one pass over it, and the open dir to read them relative to.</summary>

@@ -66,6 +66,13 @@ internal static class SecureFiles
         }
     }
 
+    /// <summary>Removes the file (a symlink itself, never its target); nothing to do when it or its dir is missing.</summary>
+    internal static void DeleteIfPresent(string path)
+    {
+        if (Libc.unlink(path) != 0 && Marshal.GetLastPInvokeError() is not (Libc.ENOENT or Libc.ENOTDIR))
+            throw Failure(path, "remove", Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>"MAJOR:MINOR:INODE" of the file at <paramref name="path"/> (not following a symlink); null when there is none.</summary>
     internal static string? IdentityOf(string? path) =>
         path is not null && LStat(path) is { } stat ? IdentityOf(stat) : null;

@@ -189,6 +189,34 @@ public sealed class ChildRegistryTests : IDisposable
         Assert.All(reasons.Values, r => Assert.DoesNotContain('\n', r));
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task Run_and_status_find_interrupted_planned_starts_by_their_markers_and_ps_and_prune_also_those_of_earlier_versions()
+    {
+        var registry = _dir.Registry();
+        string Marker(string name) => Path.Combine(_dir.StateDir, ".planned", name);
+        var planned = new PlannedStart("outlive-web.service", ManagerKind.User, EscapeStrategy.Service, ["sleep", "100"], "/", null, null);
+        var web = await registry.ReserveAsync("web", "sleep", replace: false, Ct);
+        web.Plan(planned);
+        web.Abandon(); // held by nobody now: interrupted
+        Assert.True(File.Exists(Marker("web")));
+        var old = await registry.ReserveAsync("old", "sleep", replace: false, Ct);
+        old.Plan(planned with { Unit = "outlive-old.service" });
+        old.Abandon();
+        File.Delete(Marker("old")); // as an earlier version planned it
+        File.WriteAllText(Marker("gone"), ""); // its start ended between marking and planning
+        using (var live = await registry.ReserveAsync("live", "sleep", replace: false, Ct))
+        {
+            live.Plan(planned with { Unit = "outlive-live.service" });
+
+            Assert.Equal(["web"], registry.InterruptedStarts().Select(i => i.Name));
+            Assert.False(File.Exists(Marker("gone")));
+            using (var scan = registry.Scan())
+                Assert.Equal(["old", "web"], registry.InterruptedStarts(scan).Select(i => i.Name).Order());
+            live.Commit(Launches.Of(_child.Identity));
+        }
+        Assert.False(File.Exists(Marker("live"))); // gone with its reservation
+    }
+
     /// <summary>Registry files are not fsynced (they describe this boot only): a power loss may leave them empty or cut.</summary>
     [Theory(Timeout = 120_000)]
     [InlineData(0)]
