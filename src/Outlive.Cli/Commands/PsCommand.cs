@@ -62,7 +62,6 @@ internal static class PsCommand
             // Known only for a service child (systemd records it); "-" says it is not known.
             if (withExitStatus)
                 cells[6] = ExitWord(e.Exit);
-            cells[^1] = Printable.Of(string.Join(' ', e.Command));
             lines.Add(cells);
         }
         foreach (string[] line in lines)
@@ -71,16 +70,31 @@ internal static class PsCommand
                 widths[i] = Math.Max(widths[i], line[i].Length);
         }
         using var text = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024);
-        foreach (string[] line in lines)
+        for (int row = 0; row < lines.Count; row++)
         {
+            string[] line = lines[row];
             for (int i = 0; i < widths.Length; i++)
             {
                 text.Write(line[i]);
                 for (int pad = widths[i] - line[i].Length + 2; pad > 0; pad -= Spaces.Length)
                     text.Write(Spaces.AsSpan(0, Math.Min(pad, Spaces.Length)));
             }
-            text.Write(line[^1]);
+            if (row == 0)
+                text.Write(line[^1]);
+            else
+                WriteCommand(text, rows[row - 1].Command);
             text.Write('\n');
+        }
+    }
+
+    /// <summary>The last column argument by argument: no joined copy per row (the space between needs no escape).</summary>
+    private static void WriteCommand(StreamWriter text, IReadOnlyList<string> command)
+    {
+        for (int i = 0; i < command.Count; i++)
+        {
+            if (i > 0)
+                text.Write(' ');
+            text.Write(Printable.Of(command[i]));
         }
     }
 

@@ -308,10 +308,14 @@ internal static class EntryParser
         private readonly bool EndsValue(int at) =>
             at == _json.Length || _json[at] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)',' or (byte)'}' or (byte)']';
 
+        /// <summary>On locals: the entry is indented, and this loop runs for every line of it.</summary>
         private void SkipWhiteSpace()
         {
-            while (_at < _json.Length && _json[_at] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')
-                _at++;
+            ReadOnlySpan<byte> json = _json;
+            int at = _at;
+            while ((uint)at < (uint)json.Length && json[at] <= (byte)' ' && json[at] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')
+                at++;
+            _at = at;
         }
     }
 }
