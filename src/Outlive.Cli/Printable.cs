@@ -12,7 +12,8 @@ internal static class Printable
 {
     internal static string Of(string? text)
     {
-        if (string.IsNullOrEmpty(text) || !text.Any(NeedsEscape))
+        // Printable ASCII, nearly always: a vectorized check instead of a Unicode category per character (ps has thousands).
+        if (string.IsNullOrEmpty(text) || !text.AsSpan().ContainsAnyExceptInRange(' ', '~') || !text.Any(NeedsEscape))
             return text ?? "";
         var escaped = new StringBuilder(text.Length + 8);
         foreach (char c in text)

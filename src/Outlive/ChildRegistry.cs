@@ -112,7 +112,9 @@ public sealed class ChildRegistry
     public Task<IReadOnlyList<RegisteredChild>> PruneAsync(CancellationToken cancellationToken = default) =>
         GuardAsync<IReadOnlyList<RegisteredChild>>(async () =>
         {
-            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
+            // Every reservation, not only the marked ones: prune also finishes what an earlier version left.
+            using (StateDirScan? scan = _store.Scan())
+                await InterruptedStarts.ResolveAsync(_store, cancellationToken, scan).ConfigureAwait(false);
             IReadOnlyList<RegistryEntry> pruned = await _store.PruneAsync(cancellationToken).ConfigureAwait(false);
             var children = new List<RegisteredChild>(pruned.Count);
             foreach (RegistryEntry entry in pruned)
@@ -127,17 +129,48 @@ public sealed class ChildRegistry
     internal Task<(IReadOnlyList<RegisteredChild> Children, IReadOnlyList<RegistryProblem> Problems)> ListWithProblemsAsync(CancellationToken cancellationToken) =>
         GuardAsync<(IReadOnlyList<RegisteredChild>, IReadOnlyList<RegistryProblem>)>(async () =>
         {
-            await InterruptedStarts.ResolveAsync(_store, cancellationToken).ConfigureAwait(false);
-            RegistryListing listing = _store.List();
+            // One pass over the state dir serves both, unless resolving interrupted starts changed it.
+            StateDirScan? scan = _store.Scan();
+            RegistryListing listing;
+            try
+            {
+                if (await InterruptedStarts.ResolveAsync(_store, cancellationToken, scan).ConfigureAwait(false))
+                {
+                    scan?.Dispose();
+                    scan = _store.Scan();
+                }
+                listing = _store.List(scan);
+            }
+            finally
+            {
+                scan?.Dispose();
+            }
             ChildState[] states = await _store.GetStatesAsync(listing.Entries, cancellationToken).ConfigureAwait(false);
-            RegisteredChild[] children = await Task.WhenAll(listing.Entries.Select((e, i) => WithExitAsync(e, states[i], cancellationToken))).ConfigureAwait(false);
-            return (children, listing.Problems);
+            var children = new RegisteredChild[listing.Entries.Count];
+            var asked = new List<Task>();
+            for (int i = 0; i < children.Length; i++)
+            {
+                // Only a gone service child has an exit status to ask systemd for: the rest need no task each.
+                if (SystemdChildUnits.MayHaveExitStatus(listing.Entries[i], states[i]))
+                    asked.Add(FillAsync(i));
+                else
+                    children[i] = Without(listing.Entries[i], states[i]);
+            }
+            await Task.WhenAll(asked).ConfigureAwait(false);
+            return ((IReadOnlyList<RegisteredChild>)children, listing.Problems);
+
+            async Task FillAsync(int i) => children[i] = await WithExitAsync(listing.Entries[i], states[i], cancellationToken).ConfigureAwait(false);
         });
 
     /// <summary>The child with its exit status, when it is gone and systemd recorded one (a service child).</summary>
     private async Task<RegisteredChild> WithExitAsync(RegistryEntry entry, ChildState state, CancellationToken cancellationToken) =>
-        new(entry, state, state == ChildState.Gone ? await _units.ExitOfAsync(entry, cancellationToken).ConfigureAwait(false) : null,
-            state == ChildState.Running ? _units.ProcessesOf(entry) : null);
+        SystemdChildUnits.MayHaveExitStatus(entry, state)
+            ? new(entry, state, await _units.ExitOfAsync(entry, cancellationToken).ConfigureAwait(false))
+            : Without(entry, state);
+
+    /// <summary>The child when there is no exit status to ask for (see <see cref="SystemdChildUnits.MayHaveExitStatus"/>).</summary>
+    private RegisteredChild Without(RegistryEntry entry, ChildState state) =>
+        new(entry, state, null, state == ChildState.Running ? _units.ProcessesOf(entry) : null);
 
     /// <summary>File system errors the registry has no more specific word for still leave as an <see cref="OutliveException"/>.</summary>
     private static async Task<T> GuardAsync<T>(Func<Task<T>> body)

@@ -32,38 +32,70 @@ internal static class PsCommand
             }
             else
             {
-                Console.Out.Write(Table(rows, now, withExited));
+                // Not Console.Out: it would pass a table of thousands of rows to the kernel 256 bytes at a time.
+                WriteTable(Console.OpenStandardOutput(), rows, now, withExited);
             }
             return ExitCodes.Ok;
         });
         return ps;
     }
 
-    private static string Table(List<RegisteredChild> rows, DateTime now, bool withExitStatus)
+    private const string Spaces = "                                ";
+
+    /// <summary>Writes the table through a buffer: as one string, thousands of rows would be large objects made twice (UTF-16, then UTF-8).</summary>
+    private static void WriteTable(Stream output, List<RegisteredChild> rows, DateTime now, bool withExitStatus)
     {
         string[] header = withExitStatus
             ? ["NAME", "PID", "STRATEGY", "UNIT", "UPTIME", "STATE", "EXIT", "COMMAND"]
             : ["NAME", "PID", "STRATEGY", "UNIT", "UPTIME", "STATE", "COMMAND"];
         var lines = new List<string[]>(rows.Count + 1) { header };
+        var widths = new int[header.Length - 1];
         foreach (RegisteredChild e in rows)
         {
-            string[] cells =
-            [
-                e.Name, (e.CurrentPid ?? e.Pid).ToString(CultureInfo.InvariantCulture), Words.Of(e.Strategy), Printable.Of(e.Unit ?? "-"),
-                Uptime(now - e.StartedAtUtc), ChildJson.StateWord(e.State),
-            ];
+            string[] cells = new string[header.Length];
+            cells[0] = e.Name;
+            cells[1] = (e.CurrentPid ?? e.Pid).ToString(CultureInfo.InvariantCulture);
+            cells[2] = Words.Of(e.Strategy);
+            cells[3] = Printable.Of(e.Unit ?? "-");
+            cells[4] = Uptime(now - e.StartedAtUtc);
+            cells[5] = ChildJson.StateWord(e.State);
             // Known only for a service child (systemd records it); "-" says it is not known.
-            lines.Add([.. cells, .. withExitStatus ? new[] { ExitWord(e.Exit) } : [], Printable.Of(string.Join(' ', e.Command))]);
+            if (withExitStatus)
+                cells[6] = ExitWord(e.Exit);
+            lines.Add(cells);
         }
-        int[] widths = [.. Enumerable.Range(0, header.Length - 1).Select(i => lines.Max(l => l[i].Length))];
-        var text = new StringBuilder();
         foreach (string[] line in lines)
         {
             for (int i = 0; i < widths.Length; i++)
-                text.Append(line[i].PadRight(widths[i])).Append("  ");
-            text.Append(line[^1]).Append('\n');
+                widths[i] = Math.Max(widths[i], line[i].Length);
         }
-        return text.ToString();
+        using var text = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024);
+        for (int row = 0; row < lines.Count; row++)
+        {
+            string[] line = lines[row];
+            for (int i = 0; i < widths.Length; i++)
+            {
+                text.Write(line[i]);
+                for (int pad = widths[i] - line[i].Length + 2; pad > 0; pad -= Spaces.Length)
+                    text.Write(Spaces.AsSpan(0, Math.Min(pad, Spaces.Length)));
+            }
+            if (row == 0)
+                text.Write(line[^1]);
+            else
+                WriteCommand(text, rows[row - 1].Command);
+            text.Write('\n');
+        }
+    }
+
+    /// <summary>The last column argument by argument: no joined copy per row (the space between needs no escape).</summary>
+    private static void WriteCommand(StreamWriter text, IReadOnlyList<string> command)
+    {
+        for (int i = 0; i < command.Count; i++)
+        {
+            if (i > 0)
+                text.Write(' ');
+            text.Write(Printable.Of(command[i]));
+        }
     }
 
     /// <summary>0, 1, … for an exit code, SIGKILL, … for a signal, "-" when it is not known.</summary>

@@ -55,6 +55,29 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int open(string path, int flags, uint mode);
 
+    /// <summary>open(2) relative to a directory descriptor: a registry listing resolves each entry's name in one step.</summary>
+    [LibraryImport(Name, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int openat(int dirFd, string path, int flags, uint mode);
+
+    /// <summary>open(2) of a NUL-terminated UTF-8 path the caller built (no string for a path used once).</summary>
+    [LibraryImport(Name, EntryPoint = "open", SetLastError = true)]
+    internal static unsafe partial int open(byte* path, int flags, uint mode);
+
+    /// <summary>
+    /// A directory's entries (struct linux_dirent64, the same on every architecture) into the buffer; through syscall(2),
+    /// as glibc wraps it only from 2.30 and Outlive's own calls need no glibc newer than 2.28.
+    /// </summary>
+    internal static unsafe nint getdents64(int fd, byte* buffer, nuint count) =>
+        (nint)syscall(s_getdents64, fd, (long)buffer, (long)count);
+
+    private static readonly long s_getdents64 = GetDents64SyscallOn(RuntimeInformation.ProcessArchitecture);
+
+    /// <summary>The syscall number of aarch64 or x86_64; per architecture, so the layout test checks arm64's against its headers on any machine.</summary>
+    internal static long GetDents64SyscallOn(Architecture architecture) => architecture == Architecture.Arm64 ? 61 : 217;
+
+    [LibraryImport(Name, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int unlink(string path);
+
     [LibraryImport(Name, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mkdir(string path, uint mode);
 

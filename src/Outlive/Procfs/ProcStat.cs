@@ -38,6 +38,48 @@ internal sealed record ProcStat(
         return length <= 0 ? null : Parse(Encoding.UTF8.GetString(line, (int)length));
     }
 
+    /// <summary>
+    /// Only what liveness needs, start time (field 22) and state (field 3), read and parsed without allocating:
+    /// <c>outlive ps</c> asks this once per PID in the registry. False when the process does not exist (or is not visible).
+    /// </summary>
+    public static unsafe bool TryReadStart(int pid, out ulong startTimeTicks, out bool isZombie)
+    {
+        startTimeTicks = 0;
+        isZombie = false;
+        byte* path = stackalloc byte[32];
+        var text = new Span<byte>(path, 32);
+        if (!System.Text.Unicode.Utf8.TryWrite(text, CultureInfo.InvariantCulture, $"/proc/{pid}/stat\0", out _))
+            throw new ArgumentOutOfRangeException(nameof(pid));
+        byte* line = stackalloc byte[2048];
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0)
+            return false;
+        nint length = Libc.read(fd, line, 2048);
+        Libc.close(fd);
+        if (length <= 0)
+            return false;
+        var fields = new ReadOnlySpan<byte>(line, (int)length);
+        int close = fields.LastIndexOf((byte)')');
+        if (close < 0)
+            throw new FormatException($"not a /proc/PID/stat line for pid {pid}");
+        fields = fields[(close + 1)..];
+        // After the command: field 3 (state) first, so field 22 is the 20th.
+        for (int field = 3; field <= 22; field++)
+        {
+            fields = fields.TrimStart((byte)' ');
+            int end = fields.IndexOfAny((byte)' ', (byte)'\n');
+            ReadOnlySpan<byte> value = end < 0 ? fields : fields[..end];
+            if (value.IsEmpty)
+                throw new FormatException($"short /proc/PID/stat line for pid {pid}");
+            if (field == 3)
+                isZombie = value[0] == (byte)'Z';
+            else if (field == 22 && !(System.Buffers.Text.Utf8Parser.TryParse(value, out startTimeTicks, out int used) && used == value.Length))
+                throw new FormatException($"bad start time in /proc/PID/stat for pid {pid}");
+            fields = fields[value.Length..];
+        }
+        return true;
+    }
+
     /// <summary>Every visible process, in /proc's order; processes that exit meanwhile are skipped.</summary>
     public static IEnumerable<ProcStat> ReadAll()
     {

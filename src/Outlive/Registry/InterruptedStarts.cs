@@ -9,9 +9,12 @@ namespace Outlive.Registry;
 /// </summary>
 internal static class InterruptedStarts
 {
-    internal static async Task ResolveAsync(RegistryStore store, CancellationToken cancellationToken)
+    /// <param name="scan">The state dir as just scanned; null to scan it now.</param>
+    /// <returns>Whether there was any: then the state dir may have changed since <paramref name="scan"/>.</returns>
+    internal static async Task<bool> ResolveAsync(RegistryStore store, CancellationToken cancellationToken, StateDirScan? scan = null)
     {
-        foreach (var (name, record) in store.InterruptedStarts())
+        var interrupted = store.InterruptedStarts(scan);
+        foreach (var (name, record) in interrupted)
         {
             if (record.Planned is { } planned)
             {
@@ -37,5 +40,6 @@ internal static class InterruptedStarts
             }
             store.DropReservation(name, record.Token);
         }
+        return interrupted.Count > 0;
     }
 }

@@ -47,7 +47,7 @@ internal static class PidFile
     {
         path = Path.GetFullPath(path);
         using var pending = PendingFile.Create(
-            path, Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture) + "\n"), SecureFiles.PublicReadable, locked: true);
+            path, Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture) + "\n"), SecureFiles.PublicReadable, locked: true, durable: true);
         while (true)
         {
             using var existing = OpenLocked(path);

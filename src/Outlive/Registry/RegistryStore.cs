@@ -20,6 +20,9 @@ internal sealed partial class RegistryStore
     private const string ReservationSuffix = ".reservation";
     private const long MaxEntryBytes = 1 << 20;
 
+    /// <summary>Below this many files or PIDs, reading them on this thread beats starting the pool's.</summary>
+    private const int ParallelFrom = 64;
+
     /// <summary>
     /// How much of the command line an entry keeps: with JSON escaping (at most 6 bytes per byte) and the other
     /// fields (paths are bounded by PATH_MAX) the entry stays under <see cref="MaxEntryBytes"/>, so every entry
@@ -127,17 +130,53 @@ internal sealed partial class RegistryStore
         return new Reservation(this, name, record.Token, replaces);
     }
 
+    /// <summary>
+    /// The entry files and reservations in the state dir, from one pass over it, with the dir held open to read them
+    /// relative to; null when there is no state dir.
+    /// </summary>
+    internal StateDirScan? Scan()
+    {
+        if (!CheckStateDir(create: false))
+            return null;
+        // O_NONBLOCK: whatever was swapped in since the check, opening it must not hang; the fd is checked again.
+        var dir = SecureFiles.Open(StateDir, Libc.O_RDONLY | Libc.O_NONBLOCK, 0);
+        try
+        {
+            CheckStateDirStat(SecureFiles.Stat(dir, StateDir));
+            var scan = new StateDirScan(dir);
+            SecureFiles.ReadDirectory(dir, StateDir, ".json"u8, scan.EntryFiles, ".reservation"u8, scan.ReservationFiles);
+            return scan;
+        }
+        catch
+        {
+            dir.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Every readable, visible entry (sorted by name) and every entry file that was skipped, with why.</summary>
-    public RegistryListing List()
+    /// <param name="scan">The state dir as just scanned; null to scan it now.</param>
+    public RegistryListing List(StateDirScan? scan = null)
     {
         var entries = new List<RegistryEntry>();
         var problems = new List<RegistryProblem>();
-        if (!CheckStateDir(create: false))
+        using StateDirScan? own = scan is null ? Scan() : null;
+        scan ??= own;
+        if (scan is null)
             return new RegistryListing(entries, problems);
-        string[] paths = [.. Directory.EnumerateFileSystemEntries(StateDir, "*" + EntrySuffix).Where(p => !Path.GetFileName(p).StartsWith('.'))];
-        // Each entry is a few system calls and a small JSON parse; with thousands, both cores pay off.
-        var read = new (RegistryEntry? Entry, RegistryProblem? Problem)[paths.Length];
-        Parallel.For(0, paths.Length, i => read[i] = ReadEntry(paths[i]));
+        List<string> names = scan.EntryFiles;
+        int dirFd = (int)scan.Directory.DangerousGetHandle();
+        // Each entry is four system calls and a small JSON parse; with thousands, both cores pay off.
+        var read = new (RegistryEntry? Entry, RegistryProblem? Problem)[names.Count];
+        if (names.Count < ParallelFrom)
+        {
+            for (int i = 0; i < names.Count; i++)
+                read[i] = ReadEntry(dirFd, names[i], StateDir);
+        }
+        else
+        {
+            Parallel.For(0, names.Count, i => read[i] = ReadEntry(dirFd, names[i], StateDir));
+        }
         foreach (var (entry, problem) in read)
         {
             if (problem is not null)
@@ -184,11 +223,31 @@ internal sealed partial class RegistryStore
             if (entries[i].Unit is not null && _unitState is not null)
                 asked.Add(AskUnitAsync(i));
         }
-        Parallel.For(0, entries.Count, i =>
+        // One /proc read per PID, however many entries name it; an entry of another boot needs none.
+        var pidIndex = new Dictionary<int, int>();
+        var pids = new List<int>();
+        for (int i = 0; i < entries.Count; i++)
+        {
+            if ((entries[i].Unit is null || _unitState is null) && entries[i].BootId == BootId.Current && pidIndex.TryAdd(entries[i].Pid, pids.Count))
+                pids.Add(entries[i].Pid);
+        }
+        var liveness = new PidLiveness[pids.Count];
+        if (pids.Count < ParallelFrom)
+        {
+            for (int j = 0; j < pids.Count; j++)
+                liveness[j] = PidLiveness.Read(pids[j]);
+        }
+        else
+        {
+            Parallel.For(0, pids.Count, j => liveness[j] = PidLiveness.Read(pids[j]));
+        }
+        for (int i = 0; i < entries.Count; i++)
         {
             if (entries[i].Unit is null || _unitState is null)
-                states[i] = ProcessState(entries[i].Identity);
-        });
+                states[i] = pidIndex.TryGetValue(entries[i].Pid, out int j) && entries[i].BootId == BootId.Current
+                    ? liveness[j].StateOf(entries[i].StartTimeTicks)
+                    : ChildState.Gone;
+        }
         await Task.WhenAll(asked).ConfigureAwait(false);
         return states;
 
@@ -201,24 +260,24 @@ internal sealed partial class RegistryStore
         (entry.Unit is not null && _unitState is not null ? await _unitState(entry, cancellationToken).ConfigureAwait(false) : null)
         ?? ProcessState(entry.Identity);
 
-    internal static ChildState ProcessState(ProcessIdentity identity)
+    internal static ChildState ProcessState(ProcessIdentity identity) =>
+        identity.BootId == BootId.Current ? PidLiveness.Read(identity.Pid).StateOf(identity.StartTimeTicks) : ChildState.Gone;
+
+    /// <summary>What this boot's /proc says about one PID: enough to judge every entry that names it.</summary>
+    private readonly record struct PidLiveness(bool InProc, ulong StartTimeTicks, bool IsZombie, bool HiddenButAlive)
     {
-        if (identity.BootId != BootId.Current)
-            return ChildState.Gone;
-        ProcStat? stat;
-        try
+        public static PidLiveness Read(int pid)
         {
-            stat = ProcStat.TryRead(identity.Pid);
+            if (ProcStat.TryReadStart(pid, out ulong startTimeTicks, out bool isZombie))
+                return new(true, startTimeTicks, isZombie, false);
+            // Missing from /proc: gone, unless /proc hides other users' processes (hidepid) and the PID still exists.
+            return new(false, 0, false, Libc.kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() == Libc.EPERM);
         }
-        catch (UnauthorizedAccessException)
-        {
-            return ChildState.Unknown;
-        }
-        if (stat is not null)
-            return stat.StartTimeTicks == identity.StartTimeTicks && !stat.IsZombie ? ChildState.Running : ChildState.Gone;
-        // Missing from /proc: gone, unless /proc hides other users' processes (hidepid) and the PID still exists.
-        return Libc.kill(identity.Pid, 0) == 0 || Marshal.GetLastPInvokeError() == Libc.EPERM
-            ? ChildState.Unknown
+
+        /// <summary>Running only as the very process that started at <paramref name="startTimeTicks"/> (a recycled PID is Gone).</summary>
+        public ChildState StateOf(ulong startTimeTicks) =>
+            InProc ? (StartTimeTicks == startTimeTicks && !IsZombie ? ChildState.Running : ChildState.Gone)
+            : HiddenButAlive ? ChildState.Unknown
             : ChildState.Gone;
     }
 
@@ -315,23 +374,76 @@ internal sealed partial class RegistryStore
         string path = ReservationPath(name);
         if (ReadReservation(path) is not { } record || record.Token != token)
             throw new ConflictException($"the reservation of '{name}' in {StateDir} was taken away while the child started; nothing started");
+        // The marker first: a planned reservation is never without one (a marker without one is tidied away).
+        MarkPlannedLocked(name);
         SecureFiles.WriteAtomically(path,
             JsonSerializer.SerializeToUtf8Bytes(record with { Planned = planned }, ReservationJsonContext.Default.ReservationRecord),
             SecureFiles.OwnerReadWrite);
     }
 
-    /// <summary>Reservations whose holder died: starts that were interrupted, to be finished or undone, then dropped.</summary>
-    internal IReadOnlyList<(string Name, ReservationRecord Record)> InterruptedStarts()
+    /// <summary>
+    /// Reservations whose holder died: starts that were interrupted, to be finished or undone, then dropped. Those that
+    /// named a unit are all there is to finish or undo; the rest is tidied when their name is taken again or by prune.
+    /// </summary>
+    /// <param name="scan">
+    /// The state dir as just scanned (ps, prune): every reservation in it, also one an earlier version planned without a
+    /// marker. Null (run, status, stop): only the planned ones, found by their markers without reading the whole state dir.
+    /// </param>
+    internal IReadOnlyList<(string Name, ReservationRecord Record)> InterruptedStarts(StateDirScan? scan = null)
     {
-        if (!CheckStateDir(create: false))
-            return [];
-        var interrupted = new List<(string, ReservationRecord)>();
-        foreach (string path in Directory.EnumerateFiles(StateDir, "*" + ReservationSuffix))
+        List<string>? names = scan is null ? PlannedNames() : [.. scan.ReservationFiles.Select(f => f[..^ReservationSuffix.Length])];
+        if (names is null)
         {
-            if (ReadReservation(path) is { } record && !record.Holder.IsAlive())
-                interrupted.Add((Path.GetFileName(path)[..^ReservationSuffix.Length], record));
+            using StateDirScan? full = Scan();
+            return full is null ? [] : InterruptedStarts(full);
+        }
+        var interrupted = new List<(string, ReservationRecord)>();
+        foreach (string name in names)
+        {
+            if (ReadReservation(ReservationPath(name)) is { } record)
+            {
+                if (!record.Holder.IsAlive())
+                    interrupted.Add((name, record));
+            }
+            else if (scan is null && !File.Exists(ReservationPath(name)))
+            {
+                // Its start ended between marking and planning, or before this marker was removed: drop the marker.
+                using var dirLock = LockStateDir();
+                if (!File.Exists(ReservationPath(name)))
+                    SecureFiles.DeleteIfPresent(PlannedMarkerPath(name));
+            }
         }
         return interrupted;
+    }
+
+    /// <summary>
+    /// The names marked in <c>STATE_DIR/.planned</c>: one empty file per reservation that names a transient unit, made
+    /// before the reservation does and removed after it is gone. Empty without that dir; null when the state dir is
+    /// missing or <c>.planned</c> is anything but our own private dir (then the caller reads the whole state dir).
+    /// </summary>
+    private List<string>? PlannedNames()
+    {
+        if (!CheckStateDir(create: false))
+            return null;
+        if (SecureFiles.LStat(PlannedMarkerDir) is not { } stat)
+            return [];
+        if (stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+            return null;
+        var names = new List<string>();
+        using var dir = SecureFiles.Open(PlannedMarkerDir, Libc.O_RDONLY | Libc.O_NONBLOCK, 0);
+        SecureFiles.ReadDirectory(dir, PlannedMarkerDir, ""u8, names, ""u8, names);
+        names.RemoveAll(name => !IsValidName(name));
+        return names;
+    }
+
+    /// <summary>Under the lock: marks <paramref name="name"/>'s reservation as one about to name a unit (see <see cref="PlannedNames"/>).</summary>
+    private void MarkPlannedLocked(string name)
+    {
+        if (Libc.mkdir(PlannedMarkerDir, SecureFiles.OwnerOnlyDirectory) != 0 && Marshal.GetLastPInvokeError() != Libc.EEXIST)
+            throw SecureFiles.Failure(PlannedMarkerDir, "create", Marshal.GetLastPInvokeError());
+        if (SecureFiles.LStat(PlannedMarkerDir) is not { } stat || stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+            throw new PermissionDeniedException($"{PlannedMarkerDir} is not a private directory of yours; remove it");
+        using var marker = SecureFiles.Open(PlannedMarkerPath(name), Libc.O_WRONLY | Libc.O_CREAT, SecureFiles.OwnerReadWrite);
     }
 
     /// <summary>What <see cref="CommitInterrupted"/> did.</summary>
@@ -379,7 +491,10 @@ internal sealed partial class RegistryStore
     {
         string path = ReservationPath(name);
         if (ReadReservation(path)?.Token == token)
+        {
             File.Delete(path);
+            SecureFiles.DeleteIfPresent(PlannedMarkerPath(name));
+        }
     }
 
     /// <summary>Under the lock: the live entry <paramref name="name"/> would replace (null when the name is free).</summary>
@@ -439,12 +554,18 @@ internal sealed partial class RegistryStore
         return prefix.Length == 0 ? "child" : prefix.ToString();
     }
 
-    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(string path)
+    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(string path) => ReadEntry(Libc.AT_FDCWD, path, null);
+
+    /// <param name="dirFd">The descriptor of <paramref name="directory"/>, or AT_FDCWD when <paramref name="name"/> is the full path.</param>
+    /// <param name="name">What to open relative to <paramref name="dirFd"/>.</param>
+    /// <param name="directory">The dir's path, for problems (a path is made only for a problem).</param>
+    private (RegistryEntry? Entry, RegistryProblem? Problem) ReadEntry(int dirFd, string name, string? directory)
     {
-        RegistryProblem Problem(string reason) => new(path, reason);
+        string PathOf() => directory is null ? name : Path.Join(directory, name);
+        RegistryProblem Problem(string reason) => new(PathOf(), reason);
         // O_NONBLOCK: a FIFO planted here must not hang us.
-        using var file = SecureFiles.TryOpen(path, Libc.O_RDONLY | Libc.O_NONBLOCK, 0, out int errno);
-        if (file is null)
+        int fd = SecureFiles.TryOpenAt(dirFd, name, Libc.O_RDONLY | Libc.O_NONBLOCK, out int errno);
+        if (fd < 0)
         {
             return errno switch
             {
@@ -453,28 +574,37 @@ internal sealed partial class RegistryStore
                 _ => (null, Problem($"cannot be opened: {Libc.StrError(errno)}")),
             };
         }
-        var stat = SecureFiles.Stat(file, path);
-        if (stat.FileType != Libc.S_IFREG)
-            return (null, Problem("is not a regular file; remove it"));
-        if (stat.Uid != _uid)
-            return (null, Problem($"is owned by uid {stat.Uid}, not by uid {_uid}; remove it"));
-        if ((long)stat.Size > MaxEntryBytes)
-            return (null, Problem($"is larger than {MaxEntryBytes} bytes; remove it"));
         RegistryEntry? entry;
         try
         {
-            entry = JsonSerializer.Deserialize(SecureFiles.ReadAll(file, (long)stat.Size), RegistryJsonContext.Default.RegistryEntry);
+            if (Libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var stat) != 0)
+                throw SecureFiles.Failure(PathOf(), "stat", Marshal.GetLastPInvokeError());
+            if (stat.FileType != Libc.S_IFREG)
+                return (null, Problem("is not a regular file; remove it"));
+            if (stat.Uid != _uid)
+                return (null, Problem($"is owned by uid {stat.Uid}, not by uid {_uid}; remove it"));
+            if ((long)stat.Size > MaxEntryBytes)
+                return (null, Problem($"is larger than {MaxEntryBytes} bytes; remove it"));
+            // Entries are about half a KB: read onto the stack, and parse without the serializer unless it must decide.
+            const int OnStack = 4096;
+            Span<byte> content = (int)stat.Size <= OnStack ? stackalloc byte[OnStack] : new byte[(int)stat.Size];
+            content = content[..SecureFiles.Read(fd, content[..(int)stat.Size])];
+            entry = EntryParser.TryParse(content) ?? JsonSerializer.Deserialize(content, RegistryJsonContext.Default.RegistryEntry);
         }
         catch (JsonException e)
         {
             return (null, Problem($"is not a valid entry ({e.Message.ReplaceLineEndings(" ")}); remove it"));
         }
-        string storedAs = Path.GetFileName(path)[..^EntrySuffix.Length];
+        finally
+        {
+            Libc.close(fd);
+        }
         if (entry is null)
             return (null, Problem("holds JSON null; remove it"));
         if (entry.SchemaVersion != RegistryEntry.CurrentSchemaVersion)
             return (null, Problem($"has schema version {entry.SchemaVersion}; this Outlive reads {RegistryEntry.CurrentSchemaVersion}"));
-        if (entry.Name != storedAs)
+        ReadOnlySpan<char> storedAs = Path.GetFileName(name.AsSpan())[..^EntrySuffix.Length];
+        if (!storedAs.SequenceEqual(entry.Name))
             return (null, Problem($"names '{entry.Name}' but is stored as '{storedAs}'; remove it"));
         if (entry.Pid <= 0)
             return (null, Problem($"has pid {entry.Pid}; remove it"));
@@ -522,7 +652,14 @@ internal sealed partial class RegistryStore
                 throw SecureFiles.Failure(StateDir, "create", Marshal.GetLastPInvokeError());
             stat = SecureFiles.LStat(StateDir) ?? throw new IOException($"{StateDir} vanished right after it was created");
         }
-        var s = stat.Value;
+        CheckStateDirStat(stat.Value);
+        if (_olderDirs.Length > 0 && Interlocked.Exchange(ref _olderDirsMoved, 1) == 0)
+            MoveOlderEntries();
+        return true;
+    }
+
+    private void CheckStateDirStat(Libc.Statx s)
+    {
         if (s.FileType == Libc.S_IFLNK)
             throw new PermissionDeniedException($"state dir {StateDir} is a symlink; pass a real directory as --state-dir");
         if (s.FileType != Libc.S_IFDIR)
@@ -532,9 +669,6 @@ internal sealed partial class RegistryStore
                 $"state dir {StateDir} belongs to uid {s.Uid}, not to you (uid {_uid}); pass your own --state-dir");
         if ((s.Permissions & 0x12) != 0) // group or other may write
             throw new PermissionDeniedException($"state dir {StateDir} is writable by other users; chmod 700 it");
-        if (_olderDirs.Length > 0 && Interlocked.Exchange(ref _olderDirsMoved, 1) == 0)
-            MoveOlderEntries();
-        return true;
     }
 
     /// <summary>
@@ -573,4 +707,22 @@ internal sealed partial class RegistryStore
     private string EntryPath(string name) => Path.Combine(StateDir, name + EntrySuffix);
 
     private string ReservationPath(string name) => Path.Combine(StateDir, name + ReservationSuffix);
+
+    private string PlannedMarkerDir => Path.Combine(StateDir, ".planned");
+
+    private string PlannedMarkerPath(string name) => Path.Combine(StateDir, ".planned", name);
+}
+
+/// <summary>The names in a state dir from one pass over it, and the open dir to read them relative to.</summary>
+internal sealed class StateDirScan(Microsoft.Win32.SafeHandles.SafeFileHandle directory) : IDisposable
+{
+    public Microsoft.Win32.SafeHandles.SafeFileHandle Directory { get; } = directory;
+
+    /// <summary>File names ending in .json (never one starting with '.').</summary>
+    public List<string> EntryFiles { get; } = [];
+
+    /// <summary>File names ending in .reservation.</summary>
+    public List<string> ReservationFiles { get; } = [];
+
+    public void Dispose() => Directory.Dispose();
 }

@@ -6,7 +6,7 @@ namespace Outlive.Registry;
 
 /// <summary>
 /// File operations that never follow a symlink planted in a shared directory and never expose a
-/// half-written file: opens use O_NOFOLLOW, writes go to a temp file that is fsynced then renamed.
+/// half-written file: opens use O_NOFOLLOW, writes go to a complete temp file that is then renamed.
 /// </summary>
 internal static class SecureFiles
 {
@@ -22,6 +22,57 @@ internal static class SecureFiles
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>
+    /// Opens <paramref name="name"/> in the directory <paramref name="dirFd"/> without following a final symlink: a raw fd
+    /// (the caller closes it), so reading thousands of entries makes no SafeHandle each. -1 and the errno on failure.
+    /// </summary>
+    internal static int TryOpenAt(int dirFd, string name, int flags, out int errno)
+    {
+        int fd = Libc.openat(dirFd, name, flags | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0);
+        errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return fd;
+    }
+
+    /// <summary>
+    /// The names in <paramref name="dir"/> that do not start with '.' and end with one of two suffixes, sorted into two
+    /// lists in one getdents64 pass over its descriptor; only those names become strings.
+    /// </summary>
+    internal static unsafe void ReadDirectory(SafeFileHandle dir, string path,
+        ReadOnlySpan<byte> firstSuffix, List<string> first, ReadOnlySpan<byte> secondSuffix, List<string> second)
+    {
+        const int BufferSize = 32 * 1024;
+        byte* buffer = stackalloc byte[BufferSize];
+        int fd = (int)dir.DangerousGetHandle();
+        while (true)
+        {
+            nint length = Libc.getdents64(fd, buffer, BufferSize);
+            if (length < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR)
+                continue;
+            if (length < 0)
+                throw Failure(path, "read", Marshal.GetLastPInvokeError());
+            if (length == 0)
+                return;
+            // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), then d_name, NUL-terminated.
+            for (nint offset = 0; offset < length; offset += *(ushort*)(buffer + offset + 16))
+            {
+                var name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(buffer + offset + 19);
+                if (name[0] == (byte)'.')
+                    continue; // ".", "..", the lock and temp files: never an entry or a reservation
+                if (name.EndsWith(firstSuffix))
+                    first.Add(System.Text.Encoding.UTF8.GetString(name));
+                else if (name.EndsWith(secondSuffix))
+                    second.Add(System.Text.Encoding.UTF8.GetString(name));
+            }
+        }
+    }
+
+    /// <summary>Removes the file (a symlink itself, never its target); nothing to do when it or its dir is missing.</summary>
+    internal static void DeleteIfPresent(string path)
+    {
+        if (Libc.unlink(path) != 0 && Marshal.GetLastPInvokeError() is not (Libc.ENOENT or Libc.ENOTDIR))
+            throw Failure(path, "remove", Marshal.GetLastPInvokeError());
+    }
+
     /// <summary>"MAJOR:MINOR:INODE" of the file at <paramref name="path"/> (not following a symlink); null when there is none.</summary>
     internal static string? IdentityOf(string? path) =>
         path is not null && LStat(path) is { } stat ? IdentityOf(stat) : null;
@@ -32,9 +83,11 @@ internal static class SecureFiles
     internal static SafeFileHandle Open(string path, int flags, uint mode) =>
         TryOpen(path, flags, mode, out int errno) ?? throw Failure(path, "open", errno);
 
-    internal static Libc.Statx Stat(SafeFileHandle file, string path)
+    internal static Libc.Statx Stat(SafeFileHandle file, string path) => Stat((int)file.DangerousGetHandle(), path);
+
+    internal static Libc.Statx Stat(int fd, string path)
     {
-        if (Libc.statx((int)file.DangerousGetHandle(), "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var stx) != 0)
+        if (Libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var stx) != 0)
             throw Failure(path, "stat", Marshal.GetLastPInvokeError());
         return stx;
     }
@@ -49,10 +102,16 @@ internal static class SecureFiles
     }
 
     /// <remarks>Plain read(2): RandomAccess would first lseek to learn whether the fd can seek, once per entry.</remarks>
-    internal static unsafe byte[] ReadAll(SafeFileHandle file, long length)
+    internal static byte[] ReadAll(SafeFileHandle file, long length)
     {
         var content = new byte[length];
-        int fd = (int)file.DangerousGetHandle();
+        int total = Read((int)file.DangerousGetHandle(), content);
+        return total == content.Length ? content : content[..total];
+    }
+
+    /// <summary>Reads until <paramref name="content"/> is full or the file ends; the number of bytes read.</summary>
+    internal static unsafe int Read(int fd, Span<byte> content)
+    {
         int total = 0;
         fixed (byte* buffer = content)
         {
@@ -66,13 +125,18 @@ internal static class SecureFiles
                 total += (int)n;
             }
         }
-        return total == content.Length ? content : content[..total];
+        return total;
     }
 
-    /// <summary>Replaces <paramref name="path"/> in one rename: readers see the old file or the complete new one.</summary>
+    /// <summary>
+    /// Replaces the registry file <paramref name="path"/> in one rename: readers see the old file or the complete new one.
+    /// Not fsynced: the registry describes processes of this boot only, all dead after a power loss, so the half-millisecond
+    /// or so an fsync costs on disk buys nothing. What a power loss can leave (an empty or cut entry) reads as a corrupted
+    /// entry, reported and skipped; an unreadable reservation counts as stale.
+    /// </summary>
     internal static void WriteAtomically(string path, ReadOnlySpan<byte> content, uint mode)
     {
-        using var pending = PendingFile.Create(path, content, mode, locked: false);
+        using var pending = PendingFile.Create(path, content, mode, locked: false, durable: false);
         pending.Replace();
     }
 
@@ -101,7 +165,7 @@ internal static class SecureFiles
         : new OutliveIOException($"cannot {operation} {path}: {Libc.StrError(errno)}");
 }
 
-/// <summary>A complete, fsynced temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>
+/// <summary>A complete temp file next to its target, waiting to be renamed into place (deleted if never placed).</summary>
 internal sealed class PendingFile : IDisposable
 {
     private readonly SafeFileHandle _file;
@@ -116,7 +180,8 @@ internal sealed class PendingFile : IDisposable
     /// <param name="content">The whole file.</param>
     /// <param name="mode">Exact permission bits (the umask does not apply).</param>
     /// <param name="locked">Hold an exclusive flock on the file until disposed, so lock-taking readers wait for us.</param>
-    internal static PendingFile Create(string target, ReadOnlySpan<byte> content, uint mode, bool locked)
+    /// <param name="durable">fsync the content before it can be placed, so the file survives a power loss whole.</param>
+    internal static PendingFile Create(string target, ReadOnlySpan<byte> content, uint mode, bool locked, bool durable)
     {
         string temp = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{SecureFiles.RandomHex(4)}.tmp");
         var file = SecureFiles.Open(temp, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL, mode);
@@ -130,7 +195,7 @@ internal sealed class PendingFile : IDisposable
             if (Libc.fchmod(fd, mode) != 0)
                 throw SecureFiles.Failure(temp, "chmod", Marshal.GetLastPInvokeError());
             RandomAccess.Write(file, content, 0);
-            if (Libc.fsync(fd) != 0)
+            if (durable && Libc.fsync(fd) != 0)
                 throw SecureFiles.Failure(temp, "fsync", Marshal.GetLastPInvokeError());
             return pending;
         }

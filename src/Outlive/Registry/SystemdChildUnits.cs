@@ -126,6 +126,10 @@ internal sealed class SystemdChildUnits
         }
     }
 
+    /// <summary>Only a gone service child's unit may hold an exit status (<see cref="ExitOfAsync"/>).</summary>
+    public static bool MayHaveExitStatus(RegistryEntry entry, ChildState state) =>
+        state == ChildState.Gone && entry.Strategy == EscapeStrategy.Service && entry.Unit is not null;
+
     /// <summary>
     /// The processes that now stand for a running unit child, from the status <see cref="StateOfAsync"/> just read: the
     /// first process of a scope may have exited while its forks live on (tmux, a double fork), and a service may have

@@ -49,7 +49,7 @@ public class NativeLayoutTests
             VALUE(F_DUPFD_CLOEXEC); VALUE(F_ADD_SEALS); VALUE(MFD_CLOEXEC); VALUE(MFD_ALLOW_SEALING); VALUE(EPOLL_CLOEXEC);
             VALUE(CLOCK_BOOTTIME); VALUE(_SC_CLK_TCK);
             VALUE(P_PID); VALUE(P_PIDFD); VALUE(WNOHANG); VALUE(WEXITED); VALUE(CLD_EXITED);
-            VALUE(SYS_setgroups); VALUE(SYS_setresgid); VALUE(SYS_setresuid); VALUE(SYS_pidfd_open); VALUE(SYS_pidfd_send_signal);
+            VALUE(SYS_setgroups); VALUE(SYS_setresgid); VALUE(SYS_setresuid); VALUE(SYS_pidfd_open); VALUE(SYS_pidfd_send_signal); VALUE(SYS_getdents64);
 
             SIZE(posix_spawnattr_t, "posix_spawnattr_t");
             SIZE(posix_spawn_file_actions_t, "posix_spawn_file_actions_t");
@@ -120,7 +120,7 @@ public class NativeLayoutTests
             ("CLOCK_BOOTTIME", Libc.CLOCK_BOOTTIME), ("_SC_CLK_TCK", Libc._SC_CLK_TCK),
             ("P_PID", Libc.P_PID), ("P_PIDFD", Libc.P_PIDFD), ("WNOHANG", Libc.WNOHANG), ("WEXITED", Libc.WEXITED), ("CLD_EXITED", Libc.CLD_EXITED),
             ("SYS_setgroups", credentialSyscalls.Setgroups), ("SYS_setresgid", credentialSyscalls.Setresgid),
-            ("SYS_setresuid", credentialSyscalls.Setresuid), ("SYS_pidfd_open", Libc.SysPidfdOpen), ("SYS_pidfd_send_signal", Libc.SysPidfdSendSignal),
+            ("SYS_setresuid", credentialSyscalls.Setresuid), ("SYS_pidfd_open", Libc.SysPidfdOpen), ("SYS_pidfd_send_signal", Libc.SysPidfdSendSignal), ("SYS_getdents64", Libc.GetDents64SyscallOn(architecture)),
         ];
         foreach (var (name, value) in values)
             yield return ($"value.{name}", value);
