@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net.Sockets;
+using System.Text;
 using Tmds.DBus.Protocol;
 
 namespace Outlive.Systemd.DBus;
@@ -201,6 +203,40 @@ internal sealed class DBusClient : IDisposable
         UnitName.Validate(unit);
         return CallAsync("LoadUnit", unit, ReadObjectPath, connected => ManagerCall(connected, "LoadUnit", "s", unit), cancellationToken);
     }
+
+    /// <summary>
+    /// The KillMode of <paramref name="unit"/>, in one call to its object path (no GetUnit first); null for a unit type
+    /// without one. A unit that is not loaded is loaded by the lookup, and reports its default.
+    /// </summary>
+    internal async Task<KillMode?> GetKillModeAsync(string unit, CancellationToken cancellationToken = default)
+    {
+        UnitName.Validate(unit);
+        if (!UnitName.HasKillMode(unit))
+            return null;
+        VariantValue mode = await GetPropertyAsync(UnitPath(unit), TypeInterface(UnitName.TypeOf(unit)!), "KillMode", unit, cancellationToken).ConfigureAwait(false);
+        return SystemdEnums.ParseKillMode(mode.GetString());
+    }
+
+    /// <summary>
+    /// A unit's object path as systemd makes it (sd_bus_path_encode): every byte of the name other than a letter, or a
+    /// digit past the first, becomes _XX in lower-case hex. run-u1.service → /org/freedesktop/systemd1/unit/run_2du1_2eservice.
+    /// </summary>
+    internal static string UnitPath(string unit)
+    {
+        var path = new StringBuilder(UnitPathPrefix, UnitPathPrefix.Length + 3 * unit.Length);
+        byte[] bytes = Encoding.UTF8.GetBytes(unit);
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            byte b = bytes[i];
+            if (char.IsAsciiLetter((char)b) || (i > 0 && char.IsAsciiDigit((char)b)))
+                path.Append((char)b);
+            else
+                path.Append('_').Append(b.ToString("x2", CultureInfo.InvariantCulture));
+        }
+        return path.ToString();
+    }
+
+    private const string UnitPathPrefix = "/org/freedesktop/systemd1/unit/";
 
     /// <summary>The status of a loaded unit; null when it is not loaded.</summary>
     internal async Task<UnitStatus?> TryGetUnitStatusAsync(string unit, CancellationToken cancellationToken = default)
