@@ -67,6 +67,17 @@ internal sealed class DBusClient : IDisposable
     internal async Task ConnectAsync(CancellationToken cancellationToken = default) =>
         await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Connects and subscribes to job signals now, so that a start or stop job later waits only for its own reply and
+    /// signal: a caller begins this before work of its own that the round trips can overlap.
+    /// </summary>
+    internal Task ConnectForJobsAsync(CancellationToken cancellationToken = default) =>
+        OnConnectionAsync(async connected =>
+        {
+            await GetJobWatcherAsync(connected, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, retry: true, cancellationToken);
+
     /// <summary>The Manager's Version property, e.g. "252.38-1~deb12u1".</summary>
     internal async Task<string> GetVersionAsync(CancellationToken cancellationToken = default)
     {
@@ -437,26 +448,25 @@ internal sealed class DBusClient : IDisposable
         {
             if (connected.Jobs is null)
             {
+                // AddMatch and Subscribe go out together, one round trip for both: the bus applies a connection's
+                // messages in order, so the match is in place before any job this connection queues.
+                Task<JobWatcher> matching = OffReadLoop(JobWatcher.StartAsync(connected.Connection, connected.IsBus));
+                Task<bool> subscribing = CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), cancellationToken);
                 JobWatcher watcher;
                 try
                 {
-                    watcher = await OffReadLoop(JobWatcher.StartAsync(connected.Connection, connected.IsBus)).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
+                    watcher = await matching.WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (IsBroken(e) || e is TimeoutException)
+                catch (Exception e)
                 {
-                    throw new BrokenConnectionException($"lost the {Words.Of(Bus.Manager)} bus at {connected.Address} while subscribing to job signals: {e.Message}", e);
-                }
-                catch (DBusErrorReplyException e)
-                {
-                    throw SystemdErrors.Map(e, "AddMatch", "job signals", Bus.Manager);
-                }
-                catch (DBusExceptionBase e)
-                {
-                    throw new SystemdUnavailableException($"D-Bus failed while subscribing to job signals: {e.Message}", e);
+                    ObserveFailure(subscribing);
+                    if (MatchFailure(connected, e) is { } mapped)
+                        throw mapped;
+                    throw;
                 }
                 try
                 {
-                    await CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), cancellationToken).ConfigureAwait(false);
+                    await subscribing.ConfigureAwait(false);
                 }
                 catch
                 {
@@ -472,6 +482,20 @@ internal sealed class DBusClient : IDisposable
             connected.WatcherGate.Release();
         }
     }
+
+    /// <summary>What a failed AddMatch becomes; null for an exception to pass on as it is (a cancellation).</summary>
+    private Exception? MatchFailure(Connected connected, Exception e) => e switch
+    {
+        _ when IsBroken(e) || e is TimeoutException =>
+            new BrokenConnectionException($"lost the {Words.Of(Bus.Manager)} bus at {connected.Address} while subscribing to job signals: {e.Message}", e),
+        DBusErrorReplyException reply => SystemdErrors.Map(reply, "AddMatch", "job signals", Bus.Manager),
+        DBusExceptionBase => new SystemdUnavailableException($"D-Bus failed while subscribing to job signals: {e.Message}", e),
+        _ => null,
+    };
+
+    /// <summary>Marks a task's failure as seen, for a task whose outcome stopped mattering (no unobserved-exception noise).</summary>
+    internal static void ObserveFailure(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private async Task<Connected> GetConnectedAsync(CancellationToken cancellationToken)
     {
