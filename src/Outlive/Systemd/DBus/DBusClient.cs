@@ -68,14 +68,15 @@ internal sealed class DBusClient : IDisposable
         await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// Connects and subscribes to job signals now, so that a start or stop job later waits only for its own reply and
-    /// signal: a caller begins this before work of its own that the round trips can overlap.
+    /// Connects now and sends the job-signal subscription (AddMatch, Subscribe), whose replies the first job call awaits
+    /// together with its own: a caller begins this before work of its own that the round trips can overlap. Throws
+    /// <see cref="SystemdUnavailableException"/> when nothing answers.
     /// </summary>
     internal Task ConnectForJobsAsync(CancellationToken cancellationToken = default) =>
-        OnConnectionAsync(async connected =>
+        OnConnectionAsync(connected =>
         {
-            await GetJobWatcherAsync(connected, cancellationToken).ConfigureAwait(false);
-            return true;
+            SubscribeJobs(connected);
+            return Task.FromResult(true);
         }, retry: true, cancellationToken);
 
     /// <summary>The Manager's Version property, e.g. "252.38-1~deb12u1".</summary>
@@ -383,12 +384,23 @@ internal sealed class DBusClient : IDisposable
         Connected connected, string method, string unit, Func<Connected, MessageBuffer> createMessage, CancellationToken cancellationToken, TimeSpan? jobTimeout = null)
     {
         TimeSpan wait = jobTimeout ?? CallTimeout;
-        JobWatcher jobs = await GetJobWatcherAsync(connected, cancellationToken).ConfigureAwait(false);
+        (JobWatcher jobs, Task subscribed) = SubscribeJobs(connected);
         string job;
         string result;
         using (jobs.BeginCall())
         {
-            job = await CallOnceAsync(connected, method, unit, ReadObjectPath, createMessage, cancellationToken).ConfigureAwait(false);
+            // Right behind a new subscription on the wire, so their replies and this one are awaited together.
+            Task<string> calling = CallOnceAsync(connected, method, unit, ReadObjectPath, createMessage, cancellationToken);
+            try
+            {
+                await subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                ObserveFailure(calling);
+                throw;
+            }
+            job = await calling.ConfigureAwait(false);
             try
             {
                 result = await jobs.WaitAsync(job).WaitAsync(wait, cancellationToken).ConfigureAwait(false);
@@ -440,47 +452,45 @@ internal sealed class DBusClient : IDisposable
         }
     }
 
-    /// <summary>Adds the JobRemoved match and calls Subscribe (systemd only emits job signals to subscribers), once per connection.</summary>
-    private async Task<JobWatcher> GetJobWatcherAsync(Connected connected, CancellationToken cancellationToken)
+    /// <summary>
+    /// The connection's job watcher. On first use (or after a failed try) the JobRemoved match and Subscribe (systemd
+    /// only emits job signals to subscribers) are sent, and are on the wire when this returns: a job call sent next is
+    /// behind them, and the bus and systemd take a connection's messages in order, so the match is in place before the
+    /// job exists. <c>Subscribed</c> completes when both are answered.
+    /// </summary>
+    private (JobWatcher Watcher, Task Subscribed) SubscribeJobs(Connected connected)
     {
-        await connected.WatcherGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (connected.JobsLock)
+        {
+            if (connected.Jobs is null || connected.JobsSubscribed is null or { IsFaulted: true } or { IsCanceled: true })
+            {
+                connected.Jobs?.Dispose();
+                JobWatcher watcher = JobWatcher.Start(connected.Connection, connected.IsBus);
+                // Shared by every job on this connection, so bound by the call timeout rather than one caller's token.
+                Task<bool> subscribing = CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), CancellationToken.None);
+                connected.Jobs = watcher;
+                connected.JobsSubscribed = WhenSubscribedAsync(connected, watcher, subscribing);
+                ObserveFailure(connected.JobsSubscribed); // a start that fails before its job call never awaits it
+            }
+            return (connected.Jobs, connected.JobsSubscribed);
+        }
+    }
+
+    /// <summary>Both replies: the match's first (its failure is the one to report), then Subscribe's.</summary>
+    private async Task WhenSubscribedAsync(Connected connected, JobWatcher watcher, Task subscribing)
+    {
         try
         {
-            if (connected.Jobs is null)
-            {
-                // AddMatch and Subscribe go out together, one round trip for both: the bus applies a connection's
-                // messages in order, so the match is in place before any job this connection queues.
-                Task<JobWatcher> matching = OffReadLoop(JobWatcher.StartAsync(connected.Connection, connected.IsBus));
-                Task<bool> subscribing = CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), cancellationToken);
-                JobWatcher watcher;
-                try
-                {
-                    watcher = await matching.WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    ObserveFailure(subscribing);
-                    if (MatchFailure(connected, e) is { } mapped)
-                        throw mapped;
-                    throw;
-                }
-                try
-                {
-                    await subscribing.ConfigureAwait(false);
-                }
-                catch
-                {
-                    watcher.Dispose();
-                    throw;
-                }
-                connected.Jobs = watcher;
-            }
-            return connected.Jobs;
+            await OffReadLoop(watcher.Matched).WaitAsync(CallTimeout).ConfigureAwait(false);
         }
-        finally
+        catch (Exception e)
         {
-            connected.WatcherGate.Release();
+            ObserveFailure(subscribing);
+            if (MatchFailure(connected, e) is { } mapped)
+                throw mapped;
+            throw;
         }
+        await subscribing.ConfigureAwait(false);
     }
 
     /// <summary>What a failed AddMatch becomes; null for an exception to pass on as it is (a cancellation).</summary>
@@ -634,9 +644,12 @@ internal sealed class DBusClient : IDisposable
         /// <summary>False on systemd's private socket: a direct connection, no bus daemon, no names.</summary>
         public bool IsBus { get; } = connection.UniqueName is not null;
 
-        public SemaphoreSlim WatcherGate { get; } = new(1, 1);
+        public Lock JobsLock { get; } = new();
 
         public JobWatcher? Jobs { get; set; }
+
+        /// <summary>Completes when <see cref="Jobs"/>' match and Subscribe are answered.</summary>
+        public Task? JobsSubscribed { get; set; }
 
         /// <summary>On a direct connection there is only one peer to talk to, and it has no bus name.</summary>
         public string? Destination(string service) => IsBus ? service : null;
