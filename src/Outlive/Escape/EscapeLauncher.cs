@@ -29,6 +29,14 @@ internal static class EscapeLauncher
         if (plan.Strategy == EscapeStrategy.Service)
             return await StartServiceAsync(start, escape, plan, steps, cancellationToken).ConfigureAwait(false);
 
+        // Connecting to the first manager and subscribing to its job signals are round trips that need not wait for the
+        // held child: begun first, awaited before the scope is asked for.
+        Task? connecting = null;
+        if (plan.Strategy == EscapeStrategy.Scope && plan.Managers.Count > 0)
+        {
+            connecting = DBusClient.For(plan.Managers[0]).ConnectForJobsAsync(cancellationToken);
+            DBusClient.ObserveFailure(connecting); // a start that fails before the await leaves it unawaited
+        }
         // Held: the program does not run until the child is in its scope and registered. Disposing the held child
         // before Release (an error, a cancellation) makes it exit without ever running its program.
         using HeldProcess held = HeldProcess.Start(start);
@@ -42,10 +50,12 @@ internal static class EscapeLauncher
         {
             IReadOnlyList<UnitProperty> extra = await TransientUnitStart.ExtraPropertiesAsync(escape, plan, cancellationToken).ConfigureAwait(false);
             (ManagerKind manager, string scope) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
-                await TransientUnitStart.ScopeAsync(systemd, unit, [held.Pid], TransientUnitStart.Describe(start), escape, extra, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                await TransientUnitStart.ScopeAsync(systemd, unit, [held.Pid], TransientUnitStart.Describe(start), escape, extra, cancellationToken).ConfigureAwait(false),
+                connecting, cancellationToken).ConfigureAwait(false);
             await FaultPoint.HitAsync("unit-started", cancellationToken).ConfigureAwait(false);
             ready = new LaunchedChild(held.Pid, held.Identity, held.ExecutablePath, EscapeStrategy.Scope, manager, scope, plan.Reason);
         }
+        await held.Watched.ConfigureAwait(false);
         if (steps is not null)
             await steps.ChildReadyAsync(ready).ConfigureAwait(false);
         held.Release();
@@ -91,7 +101,7 @@ internal static class EscapeLauncher
         IReadOnlyList<UnitProperty> extra = await TransientUnitStart.ExtraPropertiesAsync(escape, plan, cancellationToken).ConfigureAwait(false);
         (ManagerKind manager, string service) = await FirstManagerThatAcceptsAsync(plan, start, escape, steps, async (systemd, unit) =>
             status = await TransientUnitStart.ServiceAsync(systemd, unit, start, escape, extra, cancellationToken).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
+            firstConnecting: null, cancellationToken).ConfigureAwait(false);
         DBusClient owner = DBusClient.For(manager);
         if (status is not { MainPid: > 0 and var mainPid } || ProcessIdentity.TryCapture((int)mainPid) is not { } identity)
             throw await ExitedAtOnceAsync(owner, service, status, steps, cancellationToken).ConfigureAwait(false);
@@ -114,21 +124,23 @@ internal static class EscapeLauncher
     /// <summary>
     /// Asks the plan's managers in turn; <paramref name="startUnit"/> starts the unit on one. A manager that refuses
     /// (polkit) or cannot be reached is skipped; a unit started and then abandoned (cancelled) is stopped.
+    /// <paramref name="firstConnecting"/>: the first manager's <see cref="DBusClient.ConnectForJobsAsync"/>, when already begun.
     /// </summary>
     private static async Task<(ManagerKind Manager, string Unit)> FirstManagerThatAcceptsAsync(
         EscapePlan plan, DetachedStartInfo start, EscapeOptions escape, IStartSteps? steps, Func<DBusClient, string, Task> startUnit,
-        CancellationToken cancellationToken)
+        Task? firstConnecting, CancellationToken cancellationToken)
     {
         var refusals = new List<OutliveException>();
         string type = plan.Strategy == EscapeStrategy.Scope ? "scope" : "service";
-        foreach (ManagerKind manager in plan.Managers)
+        for (int i = 0; i < plan.Managers.Count; i++)
         {
+            ManagerKind manager = plan.Managers[i];
             string unit = TransientUnitStart.UnitNameFor(start, escape, type);
             DBusClient systemd = DBusClient.For(manager);
             try
             {
                 // A manager that cannot be reached is skipped before anything is asked of it.
-                await systemd.ConnectAsync(cancellationToken).ConfigureAwait(false);
+                await (i == 0 && firstConnecting is not null ? firstConnecting : systemd.ConnectForJobsAsync(cancellationToken)).ConfigureAwait(false);
             }
             catch (SystemdUnavailableException e)
             {

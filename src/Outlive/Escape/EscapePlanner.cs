@@ -19,7 +19,9 @@ internal static class EscapePlanner
         int pid = Environment.ProcessId;
         uint uid = Libc.getuid();
         ulong startTime = ProcStat.TryRead(pid)?.StartTimeTicks ?? 0;
-        Residence home = await ReadHomeAsync(cancellationToken).ConfigureAwait(false);
+        // A transient unit asked for by name is made whatever the caller's KillMode: not asked then.
+        OwnUnitFacts ownUnit = options.Strategy is EscapeStrategy.Scope or EscapeStrategy.Service ? OwnUnitFacts.None : OwnUnitFacts.KillMode;
+        Residence home = await Residence.ReadAsync(pid, uid, startTime, askPolkit: false, cancellationToken, ownUnit).ConfigureAwait(false);
         // A session whose logout kills it, of a user who does not linger: only the system manager keeps a child, and
         // whether it will is polkit's to say, asked now so that a refusal comes before anything runs.
         if (options.Strategy == EscapeStrategy.Auto && home.Kind == ResidenceKind.Session && home.SessionKilledAtLogout && home.Lingers != true && uid != 0)
@@ -27,11 +29,11 @@ internal static class EscapePlanner
         return Decide(options, home);
     }
 
-    /// <summary>Where this process lives, polkit not asked.</summary>
-    public static Task<Residence> ReadHomeAsync(CancellationToken cancellationToken = default)
+    /// <summary>Where this process lives, polkit not asked; <paramref name="ownUnit"/> says what to ask of its unit.</summary>
+    public static Task<Residence> ReadHomeAsync(OwnUnitFacts ownUnit, CancellationToken cancellationToken = default)
     {
         int pid = Environment.ProcessId;
-        return Residence.ReadAsync(pid, Libc.getuid(), ProcStat.TryRead(pid)?.StartTimeTicks ?? 0, askPolkit: false, cancellationToken);
+        return Residence.ReadAsync(pid, Libc.getuid(), ProcStat.TryRead(pid)?.StartTimeTicks ?? 0, askPolkit: false, cancellationToken, ownUnit);
     }
 
     /// <summary>The decision itself, free of I/O.</summary>

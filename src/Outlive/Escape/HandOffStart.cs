@@ -12,7 +12,8 @@ internal static class HandOffStart
 {
     internal static async Task<HandOffResult> StartAsync(DetachedStartInfo updater, HandOff then, CancellationToken cancellationToken)
     {
-        Residence home = await EscapePlanner.ReadHomeAsync(cancellationToken).ConfigureAwait(false);
+        // Always a scope (below), whatever the unit's KillMode: only its name and manager are needed.
+        Residence home = await EscapePlanner.ReadHomeAsync(OwnUnitFacts.None, cancellationToken).ConfigureAwait(false);
         // Only a unit of the caller's own manager is the updater's business; a login session is not stopped and started.
         string? unit = home.Kind is ResidenceKind.SystemUnit or ResidenceKind.UserUnit ? home.Unit : null;
         ManagerKind? manager = unit is null ? null : home.Placement!.Manager;

@@ -23,6 +23,19 @@ internal enum ResidenceKind
     Session,
 }
 
+/// <summary>How much <see cref="Residence.ReadAsync"/> asks the manager about the process's own unit.</summary>
+internal enum OwnUnitFacts
+{
+    /// <summary>Nothing: a decision that does not hang on the unit's KillMode (a transient unit asked for by name).</summary>
+    None,
+
+    /// <summary>Its KillMode alone, one small call: all that auto and setsid decide by.</summary>
+    KillMode,
+
+    /// <summary>Its whole status (<see cref="Residence.UnitStatus"/>), for doctor.</summary>
+    Status,
+}
+
 /// <summary>
 /// Where a process lives and who stops it: the one model <c>run</c> (auto), <c>doctor</c>, <c>tree</c> and the
 /// survival matrix use. The facts are read once by <see cref="ReadAsync"/>; what they mean for a child is
@@ -76,11 +89,13 @@ internal sealed record Residence(
     }
 
     /// <summary>
-    /// Reads where <paramref name="pid"/> lives: its cgroup, its unit's KillMode (one call), and for a non-root process
-    /// or a session what logind says (policy, session, linger). With <paramref name="askPolkit"/>, a non-root process
-    /// outside a user unit also gets polkit's answer for transient units.
+    /// Reads where <paramref name="pid"/> lives: its cgroup, what <paramref name="ownUnit"/> says of its unit (KillMode
+    /// unread is taken as control-group), and for a non-root process or a session what logind says (policy, session,
+    /// linger). With <paramref name="askPolkit"/>, a non-root process outside a user unit also gets polkit's answer for
+    /// transient units.
     /// </summary>
-    public static async Task<Residence> ReadAsync(int pid, uint uid, ulong startTimeTicks, bool askPolkit, CancellationToken cancellationToken)
+    public static async Task<Residence> ReadAsync(
+        int pid, uint uid, ulong startTimeTicks, bool askPolkit, CancellationToken cancellationToken, OwnUnitFacts ownUnit = OwnUnitFacts.Status)
     {
         bool booted = SystemdInit.IsBooted();
         UnitPlacement? placement = booted ? UnitPlacement.TryRead(pid) : null;
@@ -89,10 +104,14 @@ internal sealed record Residence(
         if (home.Kind is ResidenceKind.NoSystemd or ResidenceKind.NoUnit)
             return home;
 
-        if (home.Kind is ResidenceKind.SystemUnit or ResidenceKind.UserUnit)
+        if (home.Kind is ResidenceKind.SystemUnit or ResidenceKind.UserUnit && ownUnit == OwnUnitFacts.Status)
         {
             UnitStatus? status = await TryReadStatusAsync(placement!, uid, home.Unit!, cancellationToken).ConfigureAwait(false);
             home = home with { KillMode = status?.KillMode, UnitStatus = status };
+        }
+        else if (home.Kind is ResidenceKind.SystemUnit or ResidenceKind.UserUnit && ownUnit == OwnUnitFacts.KillMode)
+        {
+            home = home with { KillMode = await TryReadKillModeAsync(placement!, uid, home.Unit!, cancellationToken).ConfigureAwait(false) };
         }
         if (home.Kind == ResidenceKind.Session)
         {
@@ -178,6 +197,18 @@ internal sealed record Residence(
         try
         {
             return await DBusClient.For(BusOf(placement, uid)).TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OutliveException)
+        {
+            return null;
+        }
+    }
+
+    static async Task<KillMode?> TryReadKillModeAsync(UnitPlacement placement, uint uid, string unit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DBusClient.For(BusOf(placement, uid)).GetKillModeAsync(unit, cancellationToken).ConfigureAwait(false);
         }
         catch (OutliveException)
         {

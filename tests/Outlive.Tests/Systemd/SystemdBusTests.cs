@@ -147,4 +147,12 @@ public class SystemdEnumsTests
         Assert.Null(SystemdEnums.ParseKillMode("gentle"));
         Assert.Equal("inactive-or-failed", CollectMode.InactiveOrFailed.ToSystemdString());
     }
+
+    [Theory]
+    [InlineData("run-u104.service", "/org/freedesktop/systemd1/unit/run_2du104_2eservice")]
+    [InlineData("outlive-true-1b19.scope", "/org/freedesktop/systemd1/unit/outlive_2dtrue_2d1b19_2escope")]
+    [InlineData("getty@tty1.service", "/org/freedesktop/systemd1/unit/getty_40tty1_2eservice")]
+    [InlineData("1a_b.service", "/org/freedesktop/systemd1/unit/_31a_5fb_2eservice")]
+    public void A_units_object_path_is_its_name_escaped_as_systemd_escapes_it(string unit, string path) =>
+        Assert.Equal(path, DBusClient.UnitPath(unit));
 }

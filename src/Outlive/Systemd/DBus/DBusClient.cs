@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net.Sockets;
+using System.Text;
 using Tmds.DBus.Protocol;
 
 namespace Outlive.Systemd.DBus;
@@ -64,6 +66,18 @@ internal sealed class DBusClient : IDisposable
     /// <summary>Connects now (calls connect on first use anyway); throws <see cref="SystemdUnavailableException"/> when nothing answers.</summary>
     internal async Task ConnectAsync(CancellationToken cancellationToken = default) =>
         await GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Connects now and sends the job-signal subscription (AddMatch, Subscribe), whose replies the first job call awaits
+    /// together with its own: a caller begins this before work of its own that the round trips can overlap. Throws
+    /// <see cref="SystemdUnavailableException"/> when nothing answers.
+    /// </summary>
+    internal Task ConnectForJobsAsync(CancellationToken cancellationToken = default) =>
+        OnConnectionAsync(connected =>
+        {
+            SubscribeJobs(connected);
+            return Task.FromResult(true);
+        }, retry: true, cancellationToken);
 
     /// <summary>The Manager's Version property, e.g. "252.38-1~deb12u1".</summary>
     internal async Task<string> GetVersionAsync(CancellationToken cancellationToken = default)
@@ -202,6 +216,40 @@ internal sealed class DBusClient : IDisposable
         return CallAsync("LoadUnit", unit, ReadObjectPath, connected => ManagerCall(connected, "LoadUnit", "s", unit), cancellationToken);
     }
 
+    /// <summary>
+    /// The KillMode of <paramref name="unit"/>, in one call to its object path (no GetUnit first); null for a unit type
+    /// without one. A unit that is not loaded is loaded by the lookup, and reports its default.
+    /// </summary>
+    internal async Task<KillMode?> GetKillModeAsync(string unit, CancellationToken cancellationToken = default)
+    {
+        UnitName.Validate(unit);
+        if (!UnitName.HasKillMode(unit))
+            return null;
+        VariantValue mode = await GetPropertyAsync(UnitPath(unit), TypeInterface(UnitName.TypeOf(unit)!), "KillMode", unit, cancellationToken).ConfigureAwait(false);
+        return SystemdEnums.ParseKillMode(mode.GetString());
+    }
+
+    /// <summary>
+    /// A unit's object path as systemd makes it (sd_bus_path_encode): every byte of the name other than a letter, or a
+    /// digit past the first, becomes _XX in lower-case hex. run-u1.service → /org/freedesktop/systemd1/unit/run_2du1_2eservice.
+    /// </summary>
+    internal static string UnitPath(string unit)
+    {
+        var path = new StringBuilder(UnitPathPrefix, UnitPathPrefix.Length + 3 * unit.Length);
+        byte[] bytes = Encoding.UTF8.GetBytes(unit);
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            byte b = bytes[i];
+            if (char.IsAsciiLetter((char)b) || (i > 0 && char.IsAsciiDigit((char)b)))
+                path.Append((char)b);
+            else
+                path.Append('_').Append(b.ToString("x2", CultureInfo.InvariantCulture));
+        }
+        return path.ToString();
+    }
+
+    private const string UnitPathPrefix = "/org/freedesktop/systemd1/unit/";
+
     /// <summary>The status of a loaded unit; null when it is not loaded.</summary>
     internal async Task<UnitStatus?> TryGetUnitStatusAsync(string unit, CancellationToken cancellationToken = default)
     {
@@ -336,12 +384,23 @@ internal sealed class DBusClient : IDisposable
         Connected connected, string method, string unit, Func<Connected, MessageBuffer> createMessage, CancellationToken cancellationToken, TimeSpan? jobTimeout = null)
     {
         TimeSpan wait = jobTimeout ?? CallTimeout;
-        JobWatcher jobs = await GetJobWatcherAsync(connected, cancellationToken).ConfigureAwait(false);
+        (JobWatcher jobs, Task subscribed) = SubscribeJobs(connected);
         string job;
         string result;
         using (jobs.BeginCall())
         {
-            job = await CallOnceAsync(connected, method, unit, ReadObjectPath, createMessage, cancellationToken).ConfigureAwait(false);
+            // Right behind a new subscription on the wire, so their replies and this one are awaited together.
+            Task<string> calling = CallOnceAsync(connected, method, unit, ReadObjectPath, createMessage, cancellationToken);
+            try
+            {
+                await subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                ObserveFailure(calling);
+                throw;
+            }
+            job = await calling.ConfigureAwait(false);
             try
             {
                 result = await jobs.WaitAsync(job).WaitAsync(wait, cancellationToken).ConfigureAwait(false);
@@ -393,49 +452,60 @@ internal sealed class DBusClient : IDisposable
         }
     }
 
-    /// <summary>Adds the JobRemoved match and calls Subscribe (systemd only emits job signals to subscribers), once per connection.</summary>
-    private async Task<JobWatcher> GetJobWatcherAsync(Connected connected, CancellationToken cancellationToken)
+    /// <summary>
+    /// The connection's job watcher. On first use (or after a failed try) the JobRemoved match and Subscribe (systemd
+    /// only emits job signals to subscribers) are sent, and are on the wire when this returns: a job call sent next is
+    /// behind them, and the bus and systemd take a connection's messages in order, so the match is in place before the
+    /// job exists. <c>Subscribed</c> completes when both are answered.
+    /// </summary>
+    private (JobWatcher Watcher, Task Subscribed) SubscribeJobs(Connected connected)
     {
-        await connected.WatcherGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        lock (connected.JobsLock)
         {
-            if (connected.Jobs is null)
+            if (connected.Jobs is null || connected.JobsSubscribed is null or { IsFaulted: true } or { IsCanceled: true })
             {
-                JobWatcher watcher;
-                try
-                {
-                    watcher = await OffReadLoop(JobWatcher.StartAsync(connected.Connection, connected.IsBus)).WaitAsync(CallTimeout, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (IsBroken(e) || e is TimeoutException)
-                {
-                    throw new BrokenConnectionException($"lost the {Words.Of(Bus.Manager)} bus at {connected.Address} while subscribing to job signals: {e.Message}", e);
-                }
-                catch (DBusErrorReplyException e)
-                {
-                    throw SystemdErrors.Map(e, "AddMatch", "job signals", Bus.Manager);
-                }
-                catch (DBusExceptionBase e)
-                {
-                    throw new SystemdUnavailableException($"D-Bus failed while subscribing to job signals: {e.Message}", e);
-                }
-                try
-                {
-                    await CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    watcher.Dispose();
-                    throw;
-                }
+                connected.Jobs?.Dispose();
+                JobWatcher watcher = JobWatcher.Start(connected.Connection, connected.IsBus);
+                // Shared by every job on this connection, so bound by the call timeout rather than one caller's token.
+                Task<bool> subscribing = CallOnceAsync(connected, "Subscribe", "the manager", ReadNothing, c => ManagerCall(c, "Subscribe", ""), CancellationToken.None);
                 connected.Jobs = watcher;
+                connected.JobsSubscribed = WhenSubscribedAsync(connected, watcher, subscribing);
+                ObserveFailure(connected.JobsSubscribed); // a start that fails before its job call never awaits it
             }
-            return connected.Jobs;
-        }
-        finally
-        {
-            connected.WatcherGate.Release();
+            return (connected.Jobs, connected.JobsSubscribed);
         }
     }
+
+    /// <summary>Both replies: the match's first (its failure is the one to report), then Subscribe's.</summary>
+    private async Task WhenSubscribedAsync(Connected connected, JobWatcher watcher, Task subscribing)
+    {
+        try
+        {
+            await OffReadLoop(watcher.Matched).WaitAsync(CallTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            ObserveFailure(subscribing);
+            if (MatchFailure(connected, e) is { } mapped)
+                throw mapped;
+            throw;
+        }
+        await subscribing.ConfigureAwait(false);
+    }
+
+    /// <summary>What a failed AddMatch becomes; null for an exception to pass on as it is (a cancellation).</summary>
+    private Exception? MatchFailure(Connected connected, Exception e) => e switch
+    {
+        _ when IsBroken(e) || e is TimeoutException =>
+            new BrokenConnectionException($"lost the {Words.Of(Bus.Manager)} bus at {connected.Address} while subscribing to job signals: {e.Message}", e),
+        DBusErrorReplyException reply => SystemdErrors.Map(reply, "AddMatch", "job signals", Bus.Manager),
+        DBusExceptionBase => new SystemdUnavailableException($"D-Bus failed while subscribing to job signals: {e.Message}", e),
+        _ => null,
+    };
+
+    /// <summary>Marks a task's failure as seen, for a task whose outcome stopped mattering (no unobserved-exception noise).</summary>
+    internal static void ObserveFailure(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private async Task<Connected> GetConnectedAsync(CancellationToken cancellationToken)
     {
@@ -574,9 +644,12 @@ internal sealed class DBusClient : IDisposable
         /// <summary>False on systemd's private socket: a direct connection, no bus daemon, no names.</summary>
         public bool IsBus { get; } = connection.UniqueName is not null;
 
-        public SemaphoreSlim WatcherGate { get; } = new(1, 1);
+        public Lock JobsLock { get; } = new();
 
         public JobWatcher? Jobs { get; set; }
+
+        /// <summary>Completes when <see cref="Jobs"/>' match and Subscribe are answered.</summary>
+        public Task? JobsSubscribed { get; set; }
 
         /// <summary>On a direct connection there is only one peer to talk to, and it has no bus name.</summary>
         public string? Destination(string service) => IsBus ? service : null;

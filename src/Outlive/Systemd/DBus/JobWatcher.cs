@@ -16,8 +16,12 @@ internal sealed class JobWatcher : IDisposable
     Exception? _closed;
     IDisposable? _match;
 
+    /// <summary>
+    /// Adds the JobRemoved match: the AddMatch is on the wire when this returns (so a job call sent next is behind it),
+    /// and <see cref="Matched"/> completes with its reply.
+    /// </summary>
     /// <param name="isBus">False on systemd's private socket, where signals come straight from systemd and carry no sender.</param>
-    public static async Task<JobWatcher> StartAsync(DBusConnection connection, bool isBus)
+    public static JobWatcher Start(DBusConnection connection, bool isBus)
     {
         var watcher = new JobWatcher();
         var rule = new MatchRule
@@ -28,7 +32,7 @@ internal sealed class JobWatcher : IDisposable
             Interface = DBusClient.ManagerInterface,
             Member = "JobRemoved",
         };
-        watcher._match = await connection.AddMatchAsync(
+        ValueTask<IDisposable> adding = connection.AddMatchAsync(
             rule,
             static (Message message, object? _) =>
             {
@@ -41,8 +45,26 @@ internal sealed class JobWatcher : IDisposable
             },
             notification => watcher.OnJobRemoved(notification),
             emitOnCapturedContext: false,
-            ObserverFlags.EmitOnConnectionClosed).ConfigureAwait(false);
+            ObserverFlags.EmitOnConnectionClosed);
+        watcher.Matched = watcher.KeepMatchAsync(adding);
         return watcher;
+    }
+
+    /// <summary>Completes when the bus has added the match (at once on a direct connection, which needs none).</summary>
+    public Task Matched { get; private set; } = Task.CompletedTask;
+
+    async Task KeepMatchAsync(ValueTask<IDisposable> adding)
+    {
+        IDisposable match = await adding.ConfigureAwait(false);
+        lock (_lock)
+        {
+            if (_closed is null)
+            {
+                _match = match;
+                return;
+            }
+        }
+        match.Dispose(); // disposed (or the connection closed) before the bus answered
     }
 
     /// <summary>Call before sending a method that queues a job; dispose once its job has been claimed.</summary>
@@ -111,14 +133,17 @@ internal sealed class JobWatcher : IDisposable
 
     public void Dispose()
     {
-        _match?.Dispose();
+        IDisposable? match;
         lock (_lock)
         {
             // A waiter on a connection being dropped must not sit out its timeout for a signal that cannot come.
             _closed ??= new BrokenConnectionException("the bus connection to systemd was closed while waiting for a job", new ObjectDisposedException(nameof(JobWatcher)));
             foreach (var pending in _jobs.Values)
                 pending.TrySetException(_closed);
+            match = _match;
+            _match = null;
         }
+        match?.Dispose();
     }
 
     sealed class CallScope(JobWatcher watcher) : IDisposable
