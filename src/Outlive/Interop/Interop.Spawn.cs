@@ -21,9 +21,6 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "posix_spawnattr_init")]
     internal static unsafe partial int posix_spawnattr_init(void* attr);
 
-    [LibraryImport(Name, EntryPoint = "posix_spawnattr_destroy")]
-    internal static unsafe partial int posix_spawnattr_destroy(void* attr);
-
     [LibraryImport(Name, EntryPoint = "posix_spawnattr_setflags")]
     internal static unsafe partial int posix_spawnattr_setflags(void* attr, short flags);
 

@@ -36,14 +36,23 @@ internal sealed class EnvironmentBlock(byte[] bytes, int length, int count)
     /// <summary>The value of <paramref name="name"/>, decoded; null when unset (the last entry wins, as in getenv).</summary>
     internal string? Find(string name)
     {
-        byte[] start = Encoding.UTF8.GetBytes(name + "=");
-        string? value = null;
-        foreach (byte[] entry in Entries)
+        Span<byte> start = stackalloc byte[Encoding.UTF8.GetMaxByteCount(name.Length) + 1];
+        start = start[..(Encoding.UTF8.GetBytes(name, start) + 1)];
+        start[^1] = (byte)'=';
+        ReadOnlySpan<byte> rest = Bytes.AsSpan(0, Length);
+        ReadOnlySpan<byte> value = default;
+        bool found = false;
+        while (!rest.IsEmpty)
         {
-            if (entry.AsSpan().StartsWith(start))
-                value = Encoding.UTF8.GetString(entry, start.Length, entry.Length - start.Length);
+            int end = rest.IndexOf((byte)0);
+            if (rest[..end].StartsWith(start))
+            {
+                value = rest[start.Length..end];
+                found = true;
+            }
+            rest = rest[(end + 1)..];
         }
-        return value;
+        return found ? Encoding.UTF8.GetString(value) : null;
     }
 }
 
