@@ -107,4 +107,54 @@ public sealed class EntryParserTests
         invalid[Array.IndexOf(invalid, (byte)'/')] = 0xFF;
         Assert.Null(EntryParser.TryParse(invalid));
     }
+
+    [Fact]
+    public void Every_mutation_of_an_entry_is_read_as_the_serializer_reads_it_or_left_to_it_and_never_throws()
+    {
+        // Entry files sit in a directory other processes may write to: a crafted file must not make the fast path
+        // throw (ps would fail for every entry) or read what the serializer would refuse or read differently.
+        byte[] original = Encoding.UTF8.GetBytes(Written(Full));
+        var random = new Random(15);
+        int decidedFast = 0;
+        for (int i = 0; i < 20_000; i++)
+        {
+            byte[] json = Mutate(original, random);
+            RegistryEntry? fast;
+            try
+            {
+                fast = EntryParser.TryParse(json);
+            }
+            catch (Exception e)
+            {
+                Assert.Fail($"mutation {i} threw {e.GetType().Name}: {e.Message}\n{Encoding.UTF8.GetString(json)}");
+                return;
+            }
+            if (fast is null)
+                continue;
+            decidedFast++;
+            RegistryEntry? slow = JsonSerializer.Deserialize(json, RegistryJsonContext.Default.RegistryEntry);
+            Assert.True(slow is not null && Written(slow) == Written(fast), $"mutation {i} read differently:\n{Encoding.UTF8.GetString(json)}");
+        }
+        Assert.True(decidedFast > 1000, $"only {decidedFast} mutations were read by the fast path: the test no longer exercises it");
+    }
+
+    /// <summary>One to three byte-level changes: a byte replaced (often by JSON punctuation), removed, duplicated, or the end cut.</summary>
+    private static byte[] Mutate(byte[] original, Random random)
+    {
+        var bytes = new List<byte>(original);
+        ReadOnlySpan<byte> punctuation = "{}[]\",:\\0123456789-+.eEtrufalsn \u00ff"u8;
+        for (int changes = random.Next(1, 4); changes > 0 && bytes.Count > 0; changes--)
+        {
+            int at = random.Next(bytes.Count);
+            switch (random.Next(5))
+            {
+                case 0: bytes[at] = punctuation[random.Next(punctuation.Length)]; break;
+                case 1: bytes[at] = (byte)random.Next(256); break;
+                case 2: bytes.RemoveAt(at); break;
+                case 3: bytes.Insert(at, bytes[at]); break;
+                default: bytes.RemoveRange(at, bytes.Count - at); break;
+            }
+        }
+        return [.. bytes];
+    }
 }
