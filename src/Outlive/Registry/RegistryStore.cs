@@ -125,7 +125,7 @@ internal sealed partial class RegistryStore
         var record = new ReservationRecord(self.Pid, self.StartTimeTicks, self.BootId, SecureFiles.RandomHex(16));
         SecureFiles.WriteAtomically(
             ReservationPath(name),
-            JsonSerializer.SerializeToUtf8Bytes(record, ReservationJsonContext.Default.ReservationRecord),
+            EntryWriter.Write(record),
             SecureFiles.OwnerReadWrite);
         return new Reservation(this, name, record.Token, replaces);
     }
@@ -330,7 +330,7 @@ internal sealed partial class RegistryStore
         using var dirLock = LockStateDir();
         SecureFiles.WriteAtomically(
             EntryPath(name),
-            JsonSerializer.SerializeToUtf8Bytes(entry, RegistryJsonContext.Default.RegistryEntry),
+            EntryWriter.Write(entry),
             SecureFiles.OwnerReadWrite);
         DropReservationLocked(name, token);
         return entry;
@@ -377,7 +377,7 @@ internal sealed partial class RegistryStore
         // The marker first: a planned reservation is never without one (a marker without one is tidied away).
         MarkPlannedLocked(name);
         SecureFiles.WriteAtomically(path,
-            JsonSerializer.SerializeToUtf8Bytes(record with { Planned = planned }, ReservationJsonContext.Default.ReservationRecord),
+            EntryWriter.Write(record with { Planned = planned }),
             SecureFiles.OwnerReadWrite);
     }
 
@@ -465,7 +465,7 @@ internal sealed partial class RegistryStore
         if (File.Exists(EntryPath(name)))
             return InterruptedCommit.NameTaken;
         var entry = EntryFor(name, launch);
-        SecureFiles.WriteAtomically(EntryPath(name), JsonSerializer.SerializeToUtf8Bytes(entry, RegistryJsonContext.Default.RegistryEntry), SecureFiles.OwnerReadWrite);
+        SecureFiles.WriteAtomically(EntryPath(name), EntryWriter.Write(entry), SecureFiles.OwnerReadWrite);
         DropReservationLocked(name, record.Token);
         return InterruptedCommit.Committed;
     }
@@ -477,7 +477,7 @@ internal sealed partial class RegistryStore
         string path = ReservationPath(name);
         if (ReadReservation(path) is { } record && record.Token == token)
             SecureFiles.WriteAtomically(path,
-                JsonSerializer.SerializeToUtf8Bytes(record with { Pid = 0, StartTimeTicks = 0 }, ReservationJsonContext.Default.ReservationRecord),
+                EntryWriter.Write(record with { Pid = 0, StartTimeTicks = 0 }),
                 SecureFiles.OwnerReadWrite);
     }
 
