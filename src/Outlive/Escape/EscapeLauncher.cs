@@ -55,7 +55,6 @@ internal static class EscapeLauncher
             await FaultPoint.HitAsync("unit-started", cancellationToken).ConfigureAwait(false);
             ready = new LaunchedChild(held.Pid, held.Identity, held.ExecutablePath, EscapeStrategy.Scope, manager, scope, plan.Reason);
         }
-        await held.Watched.ConfigureAwait(false);
         if (steps is not null)
             await steps.ChildReadyAsync(ready).ConfigureAwait(false);
         held.Release();

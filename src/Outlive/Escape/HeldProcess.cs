@@ -18,14 +18,13 @@ internal sealed class HeldProcess : IDisposable
     private readonly SafeFileHandle _gate;
     private bool _released;
 
-    private HeldProcess(int pid, ProcessIdentity identity, string executable, SafeFileHandle gate, Task<Task<ExitStatus?>> watching)
+    private HeldProcess(int pid, ProcessIdentity identity, string executable, SafeFileHandle gate, Task<ExitStatus?> exited)
     {
         Pid = pid;
         Identity = identity;
         ExecutablePath = executable;
         _gate = gate;
-        Watched = watching;
-        Exited = watching.Unwrap();
+        Exited = exited;
     }
 
     public int Pid { get; }
@@ -36,12 +35,6 @@ internal sealed class HeldProcess : IDisposable
     public string ExecutablePath { get; }
 
     public Task<ExitStatus?> Exited { get; }
-
-    /// <summary>
-    /// Completes once the reaper watches the child; fails when it cannot (then nothing would reap it, and the start must
-    /// be undone). Await it before <see cref="Release"/>.
-    /// </summary>
-    public Task Watched { get; }
 
     /// <summary>The exit code of a held child that was never released.</summary>
     public const int AbortedExitCode = 125;
@@ -68,11 +61,7 @@ internal sealed class HeldProcess : IDisposable
                 PassedFds = [.. target.PassedFds, fds[0], image],
             };
             (int pid, ProcessIdentity identity) = DetachedSpawn.Launch(prepared, held);
-            // The reaper's first use starts its thread, and starting a thread spins until the thread runs: on a busy
-            // machine milliseconds that the start need not wait for, so the child is handed over off this thread while
-            // the start goes on (a pidfd reports an exit that came first; the pid cannot be reused before it is reaped).
-            return new HeldProcess(pid, identity, target.ExecutablePath, gate,
-                Task.Factory.StartNew(() => ChildReaper.Shared.Watch(pid), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default));
+            return new HeldProcess(pid, identity, target.ExecutablePath, gate, ChildReaper.Shared.Watch(pid));
         }
         catch
         {
@@ -102,11 +91,7 @@ internal sealed class HeldProcess : IDisposable
     /// <summary>Without <see cref="Release"/>: the child exits without running its program.</summary>
     public void Dispose()
     {
-        if (_released)
-            return;
-        _gate.Dispose();
-        // An abandoned start never awaits the watch: its failure, if any, is no one's news.
-        Watched.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        Exited.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        if (!_released)
+            _gate.Dispose();
     }
 }

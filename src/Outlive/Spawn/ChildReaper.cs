@@ -37,7 +37,40 @@ internal sealed unsafe class ChildReaper
         _epoll = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         if (_epoll < 0)
             throw new ChildStartException($"cannot watch children: epoll_create1 failed: {Libc.StrError(Marshal.GetLastPInvokeError())}", Marshal.GetLastPInvokeError());
+        StartThread();
+    }
+
+    /// <summary>
+    /// Starts <see cref="Run"/> on a thread of its own without waiting for it: NativeAOT's Thread.Start yields until the
+    /// new thread runs (hundreds of sched_yields under load, on the first start's path), so where glibc exports
+    /// pthread_create (2.34) the thread is made natively and enters the runtime when it first runs managed code. The
+    /// pidfds registered before it runs wait in the epoll set. Elsewhere, a managed thread.
+    /// </summary>
+    private unsafe void StartThread()
+    {
+        var create = Libc.pthread_create;
+        var detach = Libc.pthread_detach;
+        if (create != null && detach != null)
+        {
+            // The reaper lives as long as the process: its handle is never freed.
+            nint self = GCHandle.ToIntPtr(GCHandle.Alloc(this));
+            nuint thread;
+            if (create(&thread, null, &RunNative, self) == 0)
+            {
+                detach(thread);
+                return;
+            }
+            GCHandle.FromIntPtr(self).Free();
+        }
         new Thread(Run) { IsBackground = true, Name = "outlive-reaper" }.Start();
+    }
+
+    [UnmanagedCallersOnly]
+    private static nint RunNative(nint self)
+    {
+        Libc.NameThisThread("outlive-reaper\0"u8);
+        ((ChildReaper)GCHandle.FromIntPtr(self).Target!).Run();
+        return 0;
     }
 
     internal static ChildReaper Shared

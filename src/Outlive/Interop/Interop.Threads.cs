@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace Outlive.Interop;
+
+internal static partial class Libc
+{
+    /// <summary>
+    /// pthread_create, looked up at run time: glibc has it in libc.so.6 only from 2.34 (in libpthread before), and
+    /// Outlive's own link-time imports stay at 2.28. Null where it is not found.
+    /// </summary>
+    internal static unsafe delegate* unmanaged<nuint*, void*, delegate* unmanaged<nint, nint>, nint, int> pthread_create =>
+        (delegate* unmanaged<nuint*, void*, delegate* unmanaged<nint, nint>, nint, int>)ThreadExports.Create;
+
+    internal static unsafe delegate* unmanaged<nuint, int> pthread_detach =>
+        (delegate* unmanaged<nuint, int>)ThreadExports.Detach;
+
+    private static class ThreadExports
+    {
+        private static readonly nint Glibc = NativeLibrary.TryLoad("libc.so.6", out nint handle) ? handle : 0;
+
+        internal static readonly nint Create = Find("pthread_create");
+        internal static readonly nint Detach = Find("pthread_detach");
+
+        private static nint Find(string name) => Glibc != 0 && NativeLibrary.TryGetExport(Glibc, name, out nint address) ? address : 0;
+    }
+}
