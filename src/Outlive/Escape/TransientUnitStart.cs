@@ -105,7 +105,9 @@ internal static partial class TransientUnitStart
                 properties.Add(UnitProperty.SyslogIdentifier(identifier));
             properties.AddRange(extra);
             UnitStatus? status = await StartAsync(systemd, unit, properties, info, options, cancellationToken).ConfigureAwait(false);
-            return features.HasExecType ? status : await UntilExecutedAsync(systemd, unit, status, cancellationToken).ConfigureAwait(false);
+            if (!features.HasExecType)
+                status = await UntilExecutedAsync(systemd, unit, status, cancellationToken).ConfigureAwait(false);
+            return await UnlessJustExitedAsync(systemd, unit, status, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -130,6 +132,21 @@ internal static partial class TransientUnitStart
             if (Procfs.ProcStat.TryRead((int)pid) is { } stat && !stat.Command.StartsWith('('))
                 return await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
             await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+            status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
+        }
+        return status;
+    }
+
+    /// <summary>
+    /// A main process that has exited but is not yet reaped by systemd (a zombie) still shows as running: ask again until
+    /// systemd has its exit status, so a program that exits at once is reported as such.
+    /// </summary>
+    private static async Task<UnitStatus?> UnlessJustExitedAsync(DBusClient systemd, string unit, UnitStatus? status, CancellationToken cancellationToken)
+    {
+        DateTime deadline = DateTime.UtcNow + systemd.CallTimeout;
+        while (status is { IsRunning: true, MainPid: > 0 and var pid } && Procfs.ProcStat.TryRead((int)pid) is { IsZombie: true } && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
             status = await systemd.TryGetUnitStatusAsync(unit, cancellationToken).ConfigureAwait(false);
         }
         return status;
