@@ -93,7 +93,7 @@ internal static class PerformanceDoc
         "thread was made with `Thread.Start`, which in NativeAOT yields until the new thread runs (up to 830 `sched_yield`s under load, on " +
         "the start's path): it is now made with `pthread_create` and never waited for. The serializer built its metadata for the registry's " +
         "records by reflection on first use, ~20% of `run`'s CPU: the files are now written by a bare `Utf8JsonWriter` (byte for byte the " +
-        "serializer's output; tests compare) and read by the byte-level reader below. Together: `run -- /bin/true` 7.8 → 4.3 ms. " +
+        "serializer's output; tests compare) and read by the byte-level reader below. " +
         "Left: the default JavaScript encoder's tables (~2%).",
 
         "### The scope escape\n\n" +
