@@ -8,7 +8,7 @@ namespace Outlive.Tests.Registry;
 /// <summary>The fast entry reader takes only what the serializer reads the same, and leaves everything else to it.</summary>
 public sealed class EntryParserTests
 {
-    private static readonly RegistryEntry Full = new(
+    internal static readonly RegistryEntry Full = new(
         1, "web-1.a_b@c", 4242, 123456789012, BootId.Current, EscapeStrategy.Service, "outlive-web.service",
         ["/usr/bin/python3", "-c", "print('hi')", "ünïcödé", ""], "/srv/web", "/var/log/out", "/var/log/err", "/run/web.pid",
         1000, new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc).AddTicks(1234567), ManagerKind.User, "8:1:42", "8:1:43", 1001, "web");

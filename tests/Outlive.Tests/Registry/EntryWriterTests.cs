@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Outlive.Procfs;
 using Outlive.Registry;
 
 namespace Outlive.Tests.Registry;
@@ -7,10 +6,11 @@ namespace Outlive.Tests.Registry;
 /// <summary>The hand-written writer produces exactly the serializer's bytes, so readers of either kind see no difference.</summary>
 public sealed class EntryWriterTests
 {
-    private static readonly RegistryEntry Full = new(
-        1, "web-1.a_b@c", 4242, 123456789012, BootId.Current, EscapeStrategy.Service, "outlive-web.service",
-        ["/usr/bin/python3", "-c", "print('<hi> & \"bye\"\\n\t+`')", "ünïcödé 😀", ""], "/srv/web", "/var/log/out", "/var/log/err", "/run/web.pid",
-        1000, new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc).AddTicks(1234567), ManagerKind.User, "8:1:42", "8:1:43", 1001, "web");
+    // The parser tests' entry, with characters the serializer escapes (HTML-sensitive, control, non-ASCII).
+    private static readonly RegistryEntry Full = EntryParserTests.Full with
+    {
+        Command = ["/usr/bin/python3", "-c", "print('<hi> & \"bye\"\\n\t+`')", "ünïcödé 😀", ""],
+    };
 
     public static TheoryData<string> Entries() => ["full", "nulls", "scope", "empty command", "another time"];
 
