@@ -10,8 +10,6 @@ namespace Outlive.Spawn;
 /// </summary>
 internal sealed class EnvironmentBlock(byte[] bytes, int length, int count)
 {
-    internal static EnvironmentBlock Empty { get; } = new([], 0, 0);
-
     /// <summary>The entries, each followed by its NUL; <see cref="Length"/> bytes of it are used.</summary>
     internal byte[] Bytes { get; } = bytes;
 
@@ -117,9 +115,6 @@ internal static class ChildEnvironment
             block.Add(name, value);
         return block.ToBlock();
     }
-
-    /// <summary>"NAME=value" as UTF-8 bytes.</summary>
-    internal static byte[] Entry(string name, string value) => Encoding.UTF8.GetBytes(name + "=" + value);
 
     private static bool Keeps(DetachedStartInfo info, List<(string Name, string Value)> set, string name)
     {

@@ -45,13 +45,14 @@ internal static unsafe class NativeSpawn
         var strings = new NativeArena(ArenaSize(request, chdirInChild));
         try
         {
-            byte* actions = !oldGlibc && IsDefault(request) ? DefaultActions : null;
+            EnsureShared();
+            byte* actions = !oldGlibc && IsDefault(request) ? s_defaultActions : null;
             if (actions == null)
             {
                 ownActions = (byte*)NativeMemory.Alloc(Libc.PosixSpawnFileActionsSize);
                 Libc.posix_spawn_file_actions_init(ownActions);
                 actions = ownActions;
-                AddFileActions(actions, request, outputs, passedCopies, oldGlibc);
+                AddFileActions(actions, request.Stdout, request.Stderr, request.PassedFds, outputs, passedCopies, oldGlibc);
                 if (chdirInChild)
                     Check(addChdir(actions, strings.Add(request.WorkingDirectory!)));
             }
@@ -61,9 +62,9 @@ internal static unsafe class NativeSpawn
             byte** envp = strings.AddBlock(request.Environment);
             int pid;
             if (request.WorkingDirectory is null || chdirInChild)
-                errno = Libc.posix_spawn(out pid, path, actions, Attributes, argv, envp);
+                errno = Libc.posix_spawn(out pid, path, actions, s_attributes, argv, envp);
             else
-                errno = SpawnFromDirectory(request.WorkingDirectory, out pid, path, actions, Attributes, argv, envp);
+                errno = SpawnFromDirectory(request.WorkingDirectory, out pid, path, actions, s_attributes, argv, envp);
             return errno == 0 ? pid : -1;
         }
         finally
@@ -82,20 +83,23 @@ internal static unsafe class NativeSpawn
     }
 
     /// <summary>
-    /// The attributes every child gets, made once per process: posix_spawn only reads them, so concurrent starts share
-    /// them. A new session, an empty signal mask, and every signal back to SIG_DFL.
+    /// Made once per process and shared by concurrent starts, since posix_spawn only reads them: the attributes every
+    /// child gets (a new session, an empty signal mask, every signal back to SIG_DFL), and the usual child's file
+    /// actions (stdin, stdout and stderr on /dev/null, every other fd closed; null when glibc has no addclosefrom_np).
     /// </summary>
-    private static byte* Attributes => s_attributes != null ? s_attributes : MakeAttributes();
-
     private static byte* s_attributes;
+    private static byte* s_defaultActions;
+    private static volatile bool s_sharedMade;
     private static readonly Lock s_sharedLock = new();
 
-    private static byte* MakeAttributes()
+    private static void EnsureShared()
     {
+        if (s_sharedMade)
+            return;
         lock (s_sharedLock)
         {
-            if (s_attributes != null)
-                return s_attributes;
+            if (s_sharedMade)
+                return;
             byte* attr = (byte*)NativeMemory.Alloc(Libc.PosixSpawnAttrSize);
             byte* signals = stackalloc byte[Libc.SigSetSize];
             Libc.posix_spawnattr_init(attr);
@@ -107,7 +111,15 @@ internal static unsafe class NativeSpawn
             // signals 32 and 33, which its spawn code would then set to SIG_IGN in the child.
             *(ulong*)signals = ulong.MaxValue;
             Check(Libc.posix_spawnattr_setsigdefault(attr, signals));
-            return s_attributes = attr;
+            s_attributes = attr;
+            if (Libc.posix_spawn_file_actions_addclosefrom_np != null)
+            {
+                byte* actions = (byte*)NativeMemory.Alloc(Libc.PosixSpawnFileActionsSize);
+                Libc.posix_spawn_file_actions_init(actions);
+                AddFileActions(actions, OutputTarget.Null, OutputTarget.Null, [], [], [], oldGlibc: false);
+                s_defaultActions = actions;
+            }
+            s_sharedMade = true;
         }
     }
 
@@ -116,46 +128,20 @@ internal static unsafe class NativeSpawn
         request.Stdout.Kind == OutputKind.Null && request.Stderr.Kind == OutputKind.Null && request.PassedFds.Count == 0 &&
         request.WorkingDirectory is null;
 
-    /// <summary>
-    /// The usual child's file actions, made once per process (null when glibc has no addclosefrom_np): stdin, stdout
-    /// and stderr on /dev/null, every other fd closed.
-    /// </summary>
-    private static byte* DefaultActions => s_defaultActionsMade ? s_defaultActions : MakeDefaultActions();
-
-    private static byte* s_defaultActions;
-    private static volatile bool s_defaultActionsMade;
-
-    private static byte* MakeDefaultActions()
-    {
-        lock (s_sharedLock)
-        {
-            if (s_defaultActionsMade)
-                return s_defaultActions;
-            if (Libc.posix_spawn_file_actions_addclosefrom_np != null)
-            {
-                byte* actions = (byte*)NativeMemory.Alloc(Libc.PosixSpawnFileActionsSize);
-                Libc.posix_spawn_file_actions_init(actions);
-                AddFileActions(actions, new Request("", [], EnvironmentBlock.Empty, null, OutputTarget.Null, OutputTarget.Null, []), [], [], oldGlibc: false);
-                s_defaultActions = actions;
-            }
-            s_defaultActionsMade = true;
-            return s_defaultActions;
-        }
-    }
-
     /// <summary>stdin on /dev/null, stdout and stderr as asked, the passed fds at 3, 4, …, and every other fd closed.</summary>
-    private static void AddFileActions(byte* actions, Request request, List<int> outputs, List<int> passedCopies, bool oldGlibc)
+    private static void AddFileActions(
+        byte* actions, OutputTarget stdout, OutputTarget stderr, IReadOnlyList<int> passedFds, List<int> outputs, List<int> passedCopies, bool oldGlibc)
     {
         fixed (byte* devNull = "/dev/null\0"u8)
             Check(Libc.posix_spawn_file_actions_addopen(actions, 0, devNull, Libc.O_RDONLY, 0));
-        AddOutput(actions, outputs, 1, request.Stdout, "standard output");
-        if (request.Stderr.Kind is OutputKind.File or OutputKind.Journal && request.Stderr == request.Stdout)
+        AddOutput(actions, outputs, 1, stdout, "standard output");
+        if (stderr.Kind is OutputKind.File or OutputKind.Journal && stderr == stdout)
             Check(Libc.posix_spawn_file_actions_adddup2(actions, 1, 2));
         else
-            AddOutput(actions, outputs, 2, request.Stderr, "standard error");
+            AddOutput(actions, outputs, 2, stderr, "standard error");
 
-        int firstFree = FirstPassedFd + request.PassedFds.Count;
-        foreach (int fd in request.PassedFds)
+        int firstFree = FirstPassedFd + passedFds.Count;
+        foreach (int fd in passedFds)
         {
             int copy = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, firstFree);
             if (copy < 0)
