@@ -32,4 +32,21 @@ internal static partial class Libc
         byte* text = strerror_r(errno, buffer, 256);
         return Marshal.PtrToStringUTF8((nint)text) ?? $"errno {errno}";
     }
+
+    /// <summary>
+    /// Functions newer than Outlive's floor (glibc 2.28), looked up on first use instead of bound: a missing one would
+    /// throw EntryPointNotFoundException at its first call, and would keep the NativeAOT binary from loading.
+    /// </summary>
+    private static class OptionalExports
+    {
+        // Already loaded (every .NET process links it), so dlopen finds it by soname without opening a file.
+        private static readonly nint Glibc = NativeLibrary.TryLoad("libc.so.6", out nint handle) ? handle : 0;
+
+        internal static readonly nint AddCloseFrom = Find("posix_spawn_file_actions_addclosefrom_np"); // 2.34
+        internal static readonly nint AddChdir = Find("posix_spawn_file_actions_addchdir_np"); // 2.29
+        internal static readonly nint PthreadCreate = Find("pthread_create"); // in libc.so.6 from 2.34
+        internal static readonly nint PthreadDetach = Find("pthread_detach");
+
+        private static nint Find(string name) => Glibc != 0 && NativeLibrary.TryGetExport(Glibc, name, out nint address) ? address : 0;
+    }
 }

@@ -52,19 +52,4 @@ internal static partial class Libc
     /// <summary>glibc ≥ 2.29: chdir(path) in the child. Null where glibc lacks it.</summary>
     internal static unsafe delegate* unmanaged<void*, byte*, int> posix_spawn_file_actions_addchdir_np =>
         (delegate* unmanaged<void*, byte*, int>)OptionalExports.AddChdir;
-
-    /// <summary>
-    /// Functions newer than Outlive's floor (glibc 2.28), looked up on first use: bound like the others, a missing one
-    /// would throw EntryPointNotFoundException at the first spawn, and would keep the NativeAOT binary from loading.
-    /// </summary>
-    private static class OptionalExports
-    {
-        // Already loaded (every .NET process links it), so dlopen finds it by soname without opening a file.
-        private static readonly nint Glibc = NativeLibrary.TryLoad("libc.so.6", out nint handle) ? handle : 0;
-
-        internal static readonly nint AddCloseFrom = Find("posix_spawn_file_actions_addclosefrom_np");
-        internal static readonly nint AddChdir = Find("posix_spawn_file_actions_addchdir_np");
-
-        private static nint Find(string name) => Glibc != 0 && NativeLibrary.TryGetExport(Glibc, name, out nint address) ? address : 0;
-    }
 }

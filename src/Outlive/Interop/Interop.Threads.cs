@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Outlive.Interop;
 
 internal static partial class Libc
@@ -9,18 +7,8 @@ internal static partial class Libc
     /// Outlive's own link-time imports stay at 2.28. Null where it is not found.
     /// </summary>
     internal static unsafe delegate* unmanaged<nuint*, void*, delegate* unmanaged<nint, nint>, nint, int> pthread_create =>
-        (delegate* unmanaged<nuint*, void*, delegate* unmanaged<nint, nint>, nint, int>)ThreadExports.Create;
+        (delegate* unmanaged<nuint*, void*, delegate* unmanaged<nint, nint>, nint, int>)OptionalExports.PthreadCreate;
 
     internal static unsafe delegate* unmanaged<nuint, int> pthread_detach =>
-        (delegate* unmanaged<nuint, int>)ThreadExports.Detach;
-
-    private static class ThreadExports
-    {
-        private static readonly nint Glibc = NativeLibrary.TryLoad("libc.so.6", out nint handle) ? handle : 0;
-
-        internal static readonly nint Create = Find("pthread_create");
-        internal static readonly nint Detach = Find("pthread_detach");
-
-        private static nint Find(string name) => Glibc != 0 && NativeLibrary.TryGetExport(Glibc, name, out nint address) ? address : 0;
-    }
+        (delegate* unmanaged<nuint, int>)OptionalExports.PthreadDetach;
 }
