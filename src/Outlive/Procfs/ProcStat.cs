@@ -22,43 +22,49 @@ internal sealed record ProcStat(
     public bool IsKernelThread => (Flags & KernelThreadFlag) != 0;
 
     /// <summary>Reads <c>/proc/PID/stat</c>; null when the process does not exist (or is not visible).</summary>
-    /// <remarks>
-    /// open, one read into a stack buffer, close: this is on the start call's path and runs once per entry
-    /// in <c>outlive ps</c>. File.OpenHandle would add an advisory flock pair, an fstat and an lseek to
-    /// each read (docs/performance.md). A stat line is at most ~1.1 KB and procfs hands it over in one read.
-    /// </remarks>
-    public static unsafe ProcStat? TryRead(int pid)
+    public static ProcStat? TryRead(int pid)
     {
-        byte* line = stackalloc byte[2048];
-        int fd = Libc.open($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        Span<byte> line = stackalloc byte[StatLineMax];
+        int length = ReadLine(pid, line);
+        return length <= 0 ? null : Parse(Encoding.UTF8.GetString(line[..length]));
+    }
+
+    /// <summary>A stat line is at most ~1.1 KB, and procfs hands it over in one read.</summary>
+    private const int StatLineMax = 2048;
+
+    /// <summary>The bytes of <c>/proc/PID/stat</c> in <paramref name="line"/>; 0 or less when the process does not exist.</summary>
+    /// <remarks>
+    /// open, one read, close, with the path made on the stack: this is on the start call's path and runs once per PID in
+    /// <c>outlive ps</c>. File.OpenHandle would add an advisory flock pair, an fstat and an lseek to each read.
+    /// </remarks>
+    private static unsafe int ReadLine(int pid, Span<byte> line)
+    {
+        byte* path = stackalloc byte[32];
+        if (!System.Text.Unicode.Utf8.TryWrite(new Span<byte>(path, 32), CultureInfo.InvariantCulture, $"/proc/{pid}/stat\0", out _))
+            throw new ArgumentOutOfRangeException(nameof(pid));
+        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (fd < 0)
-            return null;
-        nint length = Libc.read(fd, line, 2048);
+            return -1;
+        nint length;
+        fixed (byte* buffer = line)
+            length = Libc.read(fd, buffer, (nuint)line.Length);
         Libc.close(fd);
-        return length <= 0 ? null : Parse(Encoding.UTF8.GetString(line, (int)length));
+        return (int)length;
     }
 
     /// <summary>
     /// Only what liveness needs, start time (field 22) and state (field 3), read and parsed without allocating:
     /// <c>outlive ps</c> asks this once per PID in the registry. False when the process does not exist (or is not visible).
     /// </summary>
-    public static unsafe bool TryReadStart(int pid, out ulong startTimeTicks, out bool isZombie)
+    public static bool TryReadStart(int pid, out ulong startTimeTicks, out bool isZombie)
     {
         startTimeTicks = 0;
         isZombie = false;
-        byte* path = stackalloc byte[32];
-        var text = new Span<byte>(path, 32);
-        if (!System.Text.Unicode.Utf8.TryWrite(text, CultureInfo.InvariantCulture, $"/proc/{pid}/stat\0", out _))
-            throw new ArgumentOutOfRangeException(nameof(pid));
-        byte* line = stackalloc byte[2048];
-        int fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
-        if (fd < 0)
-            return false;
-        nint length = Libc.read(fd, line, 2048);
-        Libc.close(fd);
+        Span<byte> line = stackalloc byte[StatLineMax];
+        int length = ReadLine(pid, line);
         if (length <= 0)
             return false;
-        var fields = new ReadOnlySpan<byte>(line, (int)length);
+        ReadOnlySpan<byte> fields = line[..length];
         int close = fields.LastIndexOf((byte)')');
         if (close < 0)
             throw new FormatException($"not a /proc/PID/stat line for pid {pid}");
