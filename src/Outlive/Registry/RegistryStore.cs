@@ -23,6 +23,20 @@ internal sealed partial class RegistryStore
     /// <summary>Below this many files or PIDs, reading them on this thread beats starting the pool's.</summary>
     private const int ParallelFrom = 64;
 
+    /// <summary>Runs <paramref name="body"/> for 0 … count-1: on this thread for a few, on both cores for thousands.</summary>
+    private static void ForEachIndex(int count, Action<int> body)
+    {
+        if (count < ParallelFrom)
+        {
+            for (int i = 0; i < count; i++)
+                body(i);
+        }
+        else
+        {
+            Parallel.For(0, count, body);
+        }
+    }
+
     /// <summary>
     /// How much of the command line an entry keeps: with JSON escaping (at most 6 bytes per byte) and the other
     /// fields (paths are bounded by PATH_MAX) the entry stays under <see cref="MaxEntryBytes"/>, so every entry
@@ -168,15 +182,7 @@ internal sealed partial class RegistryStore
         int dirFd = (int)scan.Directory.DangerousGetHandle();
         // Each entry is four system calls and a small JSON parse; with thousands, both cores pay off.
         var read = new (RegistryEntry? Entry, RegistryProblem? Problem)[names.Count];
-        if (names.Count < ParallelFrom)
-        {
-            for (int i = 0; i < names.Count; i++)
-                read[i] = ReadEntry(dirFd, names[i], StateDir);
-        }
-        else
-        {
-            Parallel.For(0, names.Count, i => read[i] = ReadEntry(dirFd, names[i], StateDir));
-        }
+        ForEachIndex(names.Count, i => read[i] = ReadEntry(dirFd, names[i], StateDir));
         foreach (var (entry, problem) in read)
         {
             if (problem is not null)
@@ -232,15 +238,7 @@ internal sealed partial class RegistryStore
                 pids.Add(entries[i].Pid);
         }
         var liveness = new PidLiveness[pids.Count];
-        if (pids.Count < ParallelFrom)
-        {
-            for (int j = 0; j < pids.Count; j++)
-                liveness[j] = PidLiveness.Read(pids[j]);
-        }
-        else
-        {
-            Parallel.For(0, pids.Count, j => liveness[j] = PidLiveness.Read(pids[j]));
-        }
+        ForEachIndex(pids.Count, j => liveness[j] = PidLiveness.Read(pids[j]));
         for (int i = 0; i < entries.Count; i++)
         {
             if (entries[i].Unit is null || _unitState is null)
@@ -427,7 +425,7 @@ internal sealed partial class RegistryStore
             return null;
         if (SecureFiles.LStat(PlannedMarkerDir) is not { } stat)
             return [];
-        if (stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+        if (!IsOwnPrivateDir(stat))
             return null;
         var names = new List<string>();
         using var dir = SecureFiles.Open(PlannedMarkerDir, Libc.O_RDONLY | Libc.O_NONBLOCK, 0);
@@ -441,7 +439,7 @@ internal sealed partial class RegistryStore
     {
         if (Libc.mkdir(PlannedMarkerDir, SecureFiles.OwnerOnlyDirectory) != 0 && Marshal.GetLastPInvokeError() != Libc.EEXIST)
             throw SecureFiles.Failure(PlannedMarkerDir, "create", Marshal.GetLastPInvokeError());
-        if (SecureFiles.LStat(PlannedMarkerDir) is not { } stat || stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+        if (SecureFiles.LStat(PlannedMarkerDir) is not { } stat || !IsOwnPrivateDir(stat))
             throw new PermissionDeniedException($"{PlannedMarkerDir} is not a private directory of yours; remove it");
         using var marker = SecureFiles.Open(PlannedMarkerPath(name), Libc.O_WRONLY | Libc.O_CREAT, SecureFiles.OwnerReadWrite);
     }
@@ -577,6 +575,7 @@ internal sealed partial class RegistryStore
         RegistryEntry? entry;
         try
         {
+            // Not SecureFiles.Stat: that would make the path string for every entry, not only for a problem.
             if (Libc.statx(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_BASIC_STATS, out var stat) != 0)
                 throw SecureFiles.Failure(PathOf(), "stat", Marshal.GetLastPInvokeError());
             if (stat.FileType != Libc.S_IFREG)
@@ -658,6 +657,10 @@ internal sealed partial class RegistryStore
         return true;
     }
 
+    /// <summary>A real directory (not a symlink) of this user that no one else may write to.</summary>
+    private bool IsOwnPrivateDir(Libc.Statx stat) =>
+        stat.FileType == Libc.S_IFDIR && stat.Uid == _uid && (stat.Permissions & 0x12) == 0; // 0x12: group or other may write
+
     private void CheckStateDirStat(Libc.Statx s)
     {
         if (s.FileType == Libc.S_IFLNK)
@@ -680,7 +683,7 @@ internal sealed partial class RegistryStore
     {
         foreach (string dir in _olderDirs)
         {
-            if (SecureFiles.LStat(dir) is not { } stat || stat.FileType != Libc.S_IFDIR || stat.Uid != _uid || (stat.Permissions & 0x12) != 0)
+            if (SecureFiles.LStat(dir) is not { } stat || !IsOwnPrivateDir(stat))
                 continue;
             using var dirLock = LockStateDir();
             foreach (string path in Directory.EnumerateFiles(dir, "*" + EntrySuffix))
